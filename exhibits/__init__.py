@@ -1,0 +1,26 @@
+"""The explicit exhibit registry: every exhibit the kiosk can show, by config name.
+
+Adding an exhibit = a package under ``exhibits/`` with a settings dataclass (importable without
+pygame or torch) and an exhibit class, plus one entry here. Nothing is discovered implicitly.
+
+Attributes:
+    REGISTRY: ``{name: ExhibitSpec}`` in the order technicians see them.
+"""
+
+from __future__ import annotations
+
+from exhibits.diagnostic.settings import DiagnosticSettings
+from runtime.exhibit import ExhibitSpec
+
+REGISTRY: dict[str, ExhibitSpec] = {
+    spec.name: spec
+    for spec in (
+        ExhibitSpec(
+            name="diagnostic",
+            title_ko="진단 화면",
+            title_en="Diagnostic test pattern",
+            config_cls=DiagnosticSettings,
+            factory="exhibits.diagnostic.exhibit:DiagnosticExhibit",
+        ),
+    )
+}

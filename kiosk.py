@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Gwangju AI Art Kiosk — entry point and command line.
+
+    python kiosk.py [run] [--config PATH] [--windowed] [--exhibit NAME] [--visitors sim|FILE]
+    python kiosk.py check [PATH] [--no-render]
+    python kiosk.py render NAME --seconds S --size WxH --out PATH [--visitors sim|FILE]
+    python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
+    python kiosk.py doctor
+
+Exit codes: 0 success; 1 runtime failure (no display, unwritable output); 2 invalid input
+(config, arguments, recordings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+DEFAULT_CONFIG = ROOT / "config.toml"
+COMMANDS = ("run", "check", "render", "bench", "doctor")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size must be 16..7680 x 16..4320, got {text!r}")
+    return w, h
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seconds must be a number, got {text!r}") from None
+    if not 0 < v <= 86400:
+        raise argparse.ArgumentTypeError(f"seconds must be 0..86400, got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk.py", description="Gwangju AI Art Kiosk")
+    sub = p.add_subparsers(dest="command")
+
+    def add_config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                        help="config file (default: config.toml beside kiosk.py)")
+
+    run = sub.add_parser("run", help="start the kiosk (the default command)")
+    add_config(run)
+    run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    run.add_argument("--exhibit", help="show only this exhibit")
+    run.add_argument("--visitors", help="add simulated visitors (sim) or replay a JSONL file")
+
+    chk = sub.add_parser("check", help="validate a config and its assets (exit 0 ok, 2 not)")
+    chk.add_argument("path", nargs="?", type=Path, default=DEFAULT_CONFIG)
+    chk.add_argument("--no-render", action="store_true", help="skip the headless test render")
+
+    ren = sub.add_parser("render", help="render an exhibit headless to MP4 or PNG frames")
+    ren.add_argument("exhibit")
+    ren.add_argument("--seconds", type=positive_seconds, default=5.0)
+    ren.add_argument("--size", type=parse_size, default=(1280, 720))
+    ren.add_argument("--out", type=Path, required=True, help="file.mp4, or a folder for PNGs")
+    ren.add_argument("--visitors", default="sim", help="sim, none, or a JSONL recording")
+    ren.add_argument("--fps", type=int, default=None, help="frames per second (default: config)")
+    add_config(ren)
+
+    ben = sub.add_parser("bench", help="measure fps, frame times, stages and latency headless")
+    ben.add_argument("exhibits", nargs="*", help="exhibit names, or all (default: all)")
+    ben.add_argument("--seconds", type=positive_seconds, default=10.0)
+    ben.add_argument("--size", type=parse_size, default=(1920, 1080))
+    ben.add_argument("--visitors", default="sim", help="sim, none, or a JSONL recording")
+    ben.add_argument("--warmup", type=float, default=1.0, help="seconds not measured at start")
+    ben.add_argument("--unpaced", action="store_true", help="run flat out (throughput)")
+    ben.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_config(ben)
+
+    sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
+    return p
+
+
+def _load(path: Path):
+    from runtime.config import load_config
+    from runtime.settings import ConfigError
+
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        print(f"{path}: config refused:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _exhibit_known(name: str) -> bool:
+    from exhibits import REGISTRY
+
+    if name in REGISTRY:
+        return True
+    print(f"unknown exhibit {name!r}; known: {', '.join(REGISTRY)}", file=sys.stderr)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")
+    args = build_parser().parse_args(argv)
+
+    if args.command == "doctor":
+        from runtime.doctor import doctor
+
+        return doctor()
+    if args.command == "check":
+        from runtime.check import check
+
+        return check(args.path, render=not args.no_render)
+
+    cfg = _load(args.config)
+    if cfg is None:
+        return 2
+    if args.command == "run":
+        if args.exhibit and not _exhibit_known(args.exhibit):
+            return 2
+        from runtime.run import run
+
+        cfg = cfg.with_overrides(windowed=args.windowed, exhibit=args.exhibit)
+        try:
+            return run(cfg, visitors=args.visitors, config_path=args.config)
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
+    if args.command == "render":
+        if not _exhibit_known(args.exhibit):
+            return 2
+        from runtime.headless import render
+
+        try:
+            render(cfg, args.exhibit, seconds=args.seconds, size=args.size, out=args.out,
+                   visitors=args.visitors, fps=args.fps)
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
+        except OSError as err:
+            print(f"cannot write {args.out}: {err}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "bench":
+        from exhibits import REGISTRY
+        from runtime.headless import bench
+
+        names = [n for n in args.exhibits if n != "all"] or list(REGISTRY)
+        if not all(_exhibit_known(n) for n in names):
+            return 2
+        results = []
+        for name in names:
+            try:
+                r = bench(cfg, name, seconds=args.seconds, size=args.size,
+                          visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced)
+            except ValueError as err:
+                print(err, file=sys.stderr)
+                return 2
+            results.append(r)
+            if not args.json:
+                print(format_bench(r))
+        if args.json:
+            print(json.dumps({"bench": results}, ensure_ascii=False))
+        return 0
+    return 2
+
+
+def format_bench(r: dict) -> str:
+    f, lat = r["frame_ms"], r["input_to_present_ms"]
+    stages = "  ".join(f"{k} {v:.2f}" for k, v in r["stages_ms"].items())
+    return (f"{r['exhibit']:<12} {r['size']}  {r['frames']} frames  {r['fps']:.1f} fps\n"
+            f"  frame ms   p50 {f['p50']:.2f}  p95 {f['p95']:.2f}  p99 {f['p99']:.2f}  "
+            f"max {f['max']:.2f}  (>33 ms: {r['frames_over_33ms']})\n"
+            f"  stages ms  {stages}\n"
+            f"  input→present ms  p50 {lat['p50']:.2f}  p95 {lat['p95']:.2f}  "
+            f"({lat['events']} events)\n"
+            f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['end']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

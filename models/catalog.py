@@ -1,0 +1,64 @@
+"""Names a curator may use for our models, listed without importing torch or loading weights.
+
+``kiosk.py check`` validates config names against these lists; the exhibits look models up by them.
+
+- NCA models: ``digits`` (targets ``"0"`` … ``"9"``) and ``landmarks`` (one pictogram per landmark
+  kind, e.g. ``"mountain"``, ``"railway_station"``). Target order is the order of the model's codes:
+  never reorder a list without retraining.
+- CPPN styles: named, seeded weight sets (see :mod:`models.cppn`).
+
+Failure modes: :func:`list_targets` raises ``KeyError`` naming the known models for an unknown one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+#: NCA model name -> target keys, in code order (index i is seeded with code i).
+NCA_MODELS: dict[str, tuple[str, ...]] = {
+    "digits": tuple(str(d) for d in range(10)),
+    "landmarks": (
+        # the kinds in the landmark data (gwangju_landmarks.csv) ...
+        "culture_center",
+        "cemetery_memorial",
+        "mountain",
+        "national_park",
+        "railway_station",
+        "university",
+        # ... and a few more a curator may assign to new landmarks
+        "museum",
+        "tower",
+        "tree",
+        "star",
+    ),
+}
+
+#: CPPN style name -> one-line description (parameters live in models.cppn.STYLES).
+CPPN_STYLES: dict[str, str] = {
+    "aurora": "slow green-violet ribbons, like northern lights",
+    "ink": "dark blue ink washes with pale highlights",
+    "ember": "warm red-orange embers on near black",
+    "tide": "cool teal and white interference bands",
+    "moire": "fine grey-gold moiré rings around the centre",
+}
+
+
+def list_targets(model: str) -> tuple[str, ...]:
+    """Target keys of NCA model ``model`` (``"digits"`` or ``"landmarks"``), in code order."""
+    try:
+        return NCA_MODELS[model]
+    except KeyError:
+        raise KeyError(f"unknown NCA model {model!r}; known: {sorted(NCA_MODELS)}") from None
+
+
+def list_styles() -> tuple[str, ...]:
+    """Names of the CPPN styles a curator can pick."""
+    return tuple(CPPN_STYLES)
+
+
+def weights_path(model: str) -> Path:
+    """Path of the shipped weights of NCA model ``model`` (may not exist yet)."""
+    list_targets(model)
+    return WEIGHTS_DIR / f"nca_{model}.pt"

@@ -1,0 +1,183 @@
+"""The kiosk's configuration: schema, loading and validation of ``config.toml``.
+
+Layers, lowest first: the defaults declared below → the TOML file → command-line overrides
+(``--windowed``, ``--exhibit``). The file is validated into frozen objects; unknown keys are errors,
+and every problem names its key path, the allowed range or values, and the line when known::
+
+    display.fps: must be 24..240, got 500 (line 7)
+
+Each exhibit declares its own ``[exhibits.NAME]`` table (see ``exhibits/__init__.py``); a table
+that is absent gets that exhibit's defaults.
+
+Failure modes: :func:`load_config` raises :class:`ConfigError` (with every problem) for a
+missing/unreadable file, invalid TOML (with its line) or invalid values; it never half-applies.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import types
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from runtime.settings import ConfigError, Problem, build, locate, setting, toml_key_lines
+
+SCHEMA_VERSION = 1
+
+
+def _exhibit_names() -> tuple[str, ...]:
+    from exhibits import REGISTRY  # late: exhibits import runtime
+
+    return tuple(REGISTRY)
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """``[display]``: the window or screen the kiosk draws on."""
+
+    size_px: tuple[int, int] = setting(
+        (1920, 1080), "render size [width, height] in pixels; fullscreen scales to the screen",
+        range=(64, 7680))
+    fullscreen: bool = setting(True, "fill the whole screen (false: a window, for previews)")
+    fps: int = setting(60, "target frames per second of the render loop", range=(24, 240))
+    hide_cursor: bool = setting(True, "hide the mouse pointer (a touchscreen kiosk shows none)")
+    vsync: bool = setting(True, "wait for the screen's refresh to avoid tearing")
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """``[input]``: pointing devices and the visitor-event post-processing chain."""
+
+    touch: bool = setting(True, "accept multi-touch fingers (each finger is a visitor)")
+    mouse: bool = setting(True, "accept the mouse (one visitor while a button is held)")
+    dejitter_px: float = setting(
+        2.0, "ignore moves smaller than this many screen pixels (sensor noise)", range=(0, 50))
+    retain_s: float = setting(
+        0.15, "a visitor that leaves and re-enters nearby within this time keeps its id",
+        range=(0, 2))
+    retain_distance_px: float = setting(
+        60.0, "how near (screen pixels) a re-entry must be to keep the old id", range=(0, 500))
+    ignore_zones: tuple[tuple[float, float, float, float], ...] = setting(
+        (), "screen areas [x, y, w, h] (normalized 0..1) whose events are dropped",
+        range=(0, 1), max_items=32)
+    record_path: str = setting(
+        "", "if set, append every visitor event (positions only, never images) to this JSONL")
+
+
+@dataclass(frozen=True)
+class TransitionConfig:
+    """``[transition]``: how one exhibit hands over to the next."""
+
+    kind: str = setting("crossfade", "crossfade or cut", choices=("crossfade", "cut"))
+    duration_s: float = setting(0.8, "crossfade length in seconds", range=(0, 5))
+
+
+@dataclass(frozen=True)
+class PlaylistEntry:
+    """``[[playlist]]``: one exhibit in the rotation."""
+
+    exhibit: str = setting("diagnostic", "registered exhibit name", choices=_exhibit_names)
+    duration_s: float = setting(300.0, "seconds before the next entry", range=(5, 86400))
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """``[runtime]``: engine settings technicians rarely touch."""
+
+    seed: int = setting(0, "seed for every random draw (visuals repeat for a seed)",
+                        range=(0, 2**31 - 1))
+    device: str = setting("auto", "torch device: auto (CUDA when present), cpu or cuda",
+                          choices=("auto", "cpu", "cuda"))
+    log_dir: str = setting("logs", "folder for rotating log files (relative to config file)")
+    log_level: str = setting("info", "debug, info, warning or error",
+                             choices=("debug", "info", "warning", "error"))
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """The whole validated config. ``exhibits`` maps every registered name to its settings."""
+
+    schema_version: int = setting(SCHEMA_VERSION, "config format version", choices=(1,))
+    display: DisplayConfig = setting(DisplayConfig(), "the screen")
+    input: InputConfig = setting(InputConfig(), "pointing devices and event cleaning")
+    transition: TransitionConfig = setting(TransitionConfig(), "exhibit hand-over")
+    playlist: tuple[PlaylistEntry, ...] = setting(
+        (PlaylistEntry(),), "exhibits in rotation, in order", min_items=1, max_items=64)
+    runtime: RuntimeConfig = setting(RuntimeConfig(), "engine settings")
+    exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
+    source: str = field(default="", compare=False)
+
+    def exhibit(self, name: str) -> Any:
+        """The settings object of exhibit ``name`` (defaults when the file has no table)."""
+        return self.exhibits[name]
+
+    def with_overrides(self, *, windowed: bool = False, size: tuple[int, int] | None = None,
+                       exhibit: str | None = None) -> KioskConfig:
+        """The command-line layer: ``--windowed``, ``--size``, ``--exhibit`` (pins one)."""
+        cfg = self
+        if windowed:
+            cfg = replace(cfg, display=replace(cfg.display, fullscreen=False, hide_cursor=False))
+        if size is not None:
+            cfg = replace(cfg, display=replace(cfg.display, size_px=size))
+        if exhibit is not None:
+            cfg = replace(cfg, playlist=(PlaylistEntry(exhibit=exhibit, duration_s=86400.0),))
+        return cfg
+
+
+def parse_config(data: dict, *, source: str = "", text: str | None = None) -> KioskConfig:
+    """Validate parsed TOML into a :class:`KioskConfig`; raise :class:`ConfigError` if invalid."""
+    from exhibits import REGISTRY
+
+    problems: list[Problem] = []
+    data = dict(data)
+    exhibit_tables = data.pop("exhibits", {})
+    if "schema_version" not in data:
+        problems.append(Problem("schema_version", f"missing; this kiosk reads {SCHEMA_VERSION}"))
+    cfg = build(KioskConfig, data, "", problems)
+    exhibits: dict[str, Any] = {}
+    if not isinstance(exhibit_tables, dict):
+        problems.append(Problem("exhibits", "must be a table of [exhibits.NAME] tables"))
+        exhibit_tables = {}
+    for name, table in exhibit_tables.items():
+        if name not in REGISTRY:
+            allowed = ", ".join(REGISTRY)
+            problems.append(Problem(f"exhibits.{name}", f"unknown exhibit; known: {allowed}"))
+        elif not isinstance(table, dict):
+            problems.append(Problem(f"exhibits.{name}", "must be a table"))
+        else:
+            exhibits[name] = build(REGISTRY[name].config_cls, table, f"exhibits.{name}", problems)
+    for name, spec in REGISTRY.items():
+        exhibits.setdefault(name, spec.config_cls())
+    if problems:
+        if text is not None:
+            problems = locate(problems, toml_key_lines(text))
+        raise ConfigError(problems, source)
+    assert cfg is not None
+    return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source)
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    """Read and validate a TOML config file; raise :class:`ConfigError` naming every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError([Problem("", f"cannot read config file: {err.strerror}")],
+                          str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", "config file is not UTF-8 text")], str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        found = re.search(r"at line (\d+)", str(err))
+        line = int(found.group(1)) if found else None
+        msg = str(err).split(" (at ")[0]
+        raise ConfigError([Problem("", f"not valid TOML: {msg}", line)], str(path)) from None
+    return parse_config(data, source=str(path), text=text)
+
+
+def default_config() -> KioskConfig:
+    """Every default, as if the file held only ``schema_version``."""
+    return parse_config({"schema_version": SCHEMA_VERSION}, source="<defaults>")

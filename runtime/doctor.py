@@ -1,0 +1,104 @@
+"""``kiosk.py doctor``: one line per component with ok / missing / how to fix.
+
+Checks the display, cameras, audio devices, the Korean font, the torch device and model weights.
+Each check is independent and never raises: a broken component is reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+Result = tuple[str, str, str]  # (status, component, detail)
+
+
+def check_display() -> Result:
+    if os.environ.get("SDL_VIDEODRIVER") == "dummy":
+        return ("ok", "display", "SDL dummy driver (headless)")
+    try:
+        import pygame
+
+        pygame.display.init()
+        driver = pygame.display.get_driver()
+        info = pygame.display.Info()
+        pygame.display.quit()
+        return ("ok", "display", f"{driver} {info.current_w}x{info.current_h}")
+    except Exception as err:  # noqa: BLE001
+        return ("missing", "display",
+                f"no usable display ({err}); run under X11/Wayland, or preview with "
+                "`python kiosk.py render`")
+
+
+def check_camera() -> Result:
+    devices = sorted(glob.glob("/dev/video*"))
+    if devices:
+        return ("ok", "camera", ", ".join(devices))
+    return ("missing", "camera", "no /dev/video* device; the kiosk runs by touch alone. "
+            "Plug in a UVC camera, check `ls /dev/v4l/by-id/`")
+
+
+def check_audio() -> Result:
+    try:
+        import sounddevice as sd
+    except OSError:
+        return ("missing", "audio", "PortAudio library not found; install: "
+                "sudo apt-get install libportaudio2 (the kiosk runs silent without it)")
+    try:
+        outs = [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+    except Exception as err:  # noqa: BLE001
+        return ("missing", "audio", f"PortAudio failed to list devices: {err}")
+    if not outs:
+        return ("missing", "audio", "no output device; check the sound card/cable, "
+                "`aplay -l`; the kiosk runs silent")
+    return ("ok", "audio", f"{len(outs)} output device(s): " + "; ".join(outs[:4]))
+
+
+def check_font() -> Result:
+    from runtime.assets import find_font
+
+    path = find_font()
+    if path is None:
+        return ("missing", "korean font", "no Nanum/Noto CJK font; install: "
+                "sudo apt-get install fonts-nanum (Hangul shows as boxes until then)")
+    return ("ok", "korean font", str(path))
+
+
+def check_torch() -> Result:
+    try:
+        import torch
+    except Exception as err:  # noqa: BLE001
+        return ("missing", "torch", f"cannot import torch ({err}); run `make venv`")
+    if torch.cuda.is_available():
+        return ("ok", "torch device", f"cuda: {torch.cuda.get_device_name(0)} "
+                f"(torch {torch.__version__})")
+    return ("ok", "torch device", f"cpu, {torch.get_num_threads()} threads "
+            f"(torch {torch.__version__})")
+
+
+def check_weights() -> Result:
+    weights = sorted((ROOT / "models" / "weights").glob("*.pt"))
+    if not weights:
+        return ("missing", "model weights", "no models/weights/*.pt; train with "
+                "`python -m models.train_nca` (see README)")
+    missing = [w.name for w in weights if not w.with_suffix(".provenance.json").exists()]
+    if missing:
+        return ("missing", "model weights", "no provenance for: " + ", ".join(missing))
+    return ("ok", "model weights", ", ".join(w.name for w in weights))
+
+
+CHECKS: tuple[Callable[[], Result], ...] = (check_display, check_camera, check_audio, check_font,
+                                           check_torch, check_weights)
+
+
+def doctor(out=print) -> int:
+    """Print one line per component; exit code 0 always (missing parts are not fatal)."""
+    for fn in CHECKS:
+        try:
+            status, component, detail = fn()
+        except Exception as err:  # noqa: BLE001 - the doctor itself must never crash
+            status, component, detail = "error", fn.__name__.removeprefix("check_"), repr(err)
+        out(f"{status:<8} {component:<14} {detail}")
+    return 0

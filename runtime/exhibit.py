@@ -1,0 +1,147 @@
+"""The Exhibit protocol, the context every exhibit receives, and the registry's entry type.
+
+Lifecycle (one instance per time an exhibit is shown)::
+
+    exhibit = factory(ctx, settings)   # cheap: no heavy work, no I/O beyond small assets
+    exhibit.enter()                    # load models, start workers; may take a few hundred ms
+    exhibit.on_visitor(event)  ...     # zero or more per frame, before update
+    exhibit.update(dt)         ...     # fixed steps of dt seconds: the only place state changes
+    exhibit.draw(surface, alpha)       # once per frame; reads state, never mutates it
+    exhibit.leave()                    # stop workers, release memory
+
+Everything an exhibit needs comes in through :class:`ExhibitContext`: no globals, no import-time
+work (the registry imports an exhibit's module only when it is first shown).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+import numpy as np
+
+from runtime.events import VisitorEvent
+from runtime.timing import FrameStats, StageTimer
+
+if TYPE_CHECKING:
+    import pygame
+
+    from runtime.assets import Assets
+
+
+class Exhibit(Protocol):
+    """What the kiosk loop calls. Subclass :class:`BaseExhibit` for no-op defaults."""
+
+    def enter(self) -> None: ...
+
+    def leave(self) -> None: ...
+
+    def on_visitor(self, event: VisitorEvent) -> None: ...
+
+    def update(self, dt: float) -> None: ...
+
+    def draw(self, surface: pygame.Surface, alpha: float) -> None: ...
+
+
+@dataclass
+class ExhibitContext:
+    """Everything an exhibit may use.
+
+    Attributes:
+        size: output size in pixels ``(width, height)``.
+        fps: the loop's target frame rate; ``step_s`` is the fixed update step (``1 / fps``).
+        assets: fonts, texts and files under ``assets/`` (see :mod:`runtime.assets`).
+        seed: the config's seed; ``rng`` is a numpy generator seeded from it.
+        device: torch device string chosen for models (``"cpu"`` or ``"cuda"``).
+        stages: per-stage timer; exhibits may add stages (``with ctx.stages.measure("model")``).
+        frames: recent frame times on the kiosk clock, for graphs (read-only for exhibits).
+        now: the kiosk clock (seconds); a fake clock in tests.
+        log: the exhibit's logger.
+        audio: the sound engine's small API, or ``None`` while the kiosk runs silent.
+        vision: the camera's presence mask and motion field, or ``None`` with no camera.
+    """
+
+    size: tuple[int, int]
+    fps: int
+    assets: Assets
+    seed: int
+    device: str
+    stages: StageTimer
+    frames: FrameStats
+    now: Callable[[], float]
+    log: logging.Logger
+    audio: Any = None
+    vision: Any = None
+    rng: np.random.Generator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def step_s(self) -> float:
+        return 1.0 / self.fps
+
+    def torch_generator(self, offset: int = 0) -> Any:
+        """A ``torch.Generator`` on ``device`` seeded with ``seed + offset`` (imports torch)."""
+        import torch
+
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(self.seed + offset)
+        return gen
+
+
+class BaseExhibit:
+    """No-op lifecycle plus a table of the visitors currently present.
+
+    ``self.visitors`` maps ``visitor_id`` to the latest event of each present visitor; subclasses
+    that override :meth:`on_visitor` call ``super().on_visitor(event)`` to keep it current.
+    """
+
+    def __init__(self, ctx: ExhibitContext, settings: Any) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.visitors: dict[str, VisitorEvent] = {}
+
+    def enter(self) -> None:
+        pass
+
+    def leave(self) -> None:
+        pass
+
+    def on_visitor(self, event: VisitorEvent) -> None:
+        if event.kind == "leave":
+            self.visitors.pop(event.visitor_id, None)
+        else:
+            self.visitors[event.visitor_id] = event
+
+    def update(self, dt: float) -> None:
+        pass
+
+    def draw(self, surface: pygame.Surface, alpha: float) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ExhibitSpec:
+    """One registry entry.
+
+    Attributes:
+        name: the key used in ``config.toml`` (``[exhibits.NAME]``, ``playlist.exhibit``).
+        title_ko / title_en: shown to technicians (admin panel, doctor, logs).
+        config_cls: the frozen settings dataclass for ``[exhibits.NAME]``.
+        factory: ``"module:Class"``, imported only when the exhibit is first created so that
+            config checking never loads torch or models.
+    """
+
+    name: str
+    title_ko: str
+    title_en: str
+    config_cls: type
+    factory: str
+
+    def create(self, ctx: ExhibitContext, settings: Any) -> Exhibit:
+        module_name, _, cls_name = self.factory.partition(":")
+        cls = getattr(importlib.import_module(module_name), cls_name)
+        return cls(ctx, settings)

@@ -1,0 +1,162 @@
+"""Headless runs: offline renders (PNG folder or MP4) and the benchmark.
+
+Both use SDL's dummy video driver and the same :class:`~runtime.app.Kiosk` as the window.
+
+* :func:`render` runs on a fake clock: frame *n* happens at ``n / fps`` seconds whatever the
+  machine's speed, so a render is repeatable for a seed and as long as asked.
+* :func:`bench` runs on the real clock, paced at the configured fps like the kiosk (``paced=False``
+  measures raw throughput), and reports fps, frame-time percentiles (work per frame: input +
+  update + draw + present), mean ms per stage, input-to-present latency (a visitor event's
+  timestamp, taken when the kiosk receives it, to the end of the present of the first frame that
+  reflects it) and resident memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime.clock import FakeTime
+from runtime.config import KioskConfig
+from runtime.timing import rss_mb
+from runtime.visitors import visitor_sources
+
+
+def use_dummy_video() -> None:
+    """Select SDL's dummy drivers before pygame initialises (idempotent)."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+
+def _init_pygame() -> None:
+    use_dummy_video()
+    import pygame
+
+    pygame.display.init()
+    pygame.font.init()
+    if pygame.display.get_surface() is None:
+        pygame.display.set_mode((1, 1))  # lets surfaces convert() to the display format
+
+
+def frame_rgb(surface: Any) -> np.ndarray:
+    """The surface as an (H, W, 3) uint8 RGB array (a copy)."""
+    import pygame
+
+    return np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
+
+
+def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int], out: Path,
+           visitors: str | None = None, fps: int | None = None, log=print) -> int:
+    """Render ``exhibit`` for ``seconds`` at ``size`` to ``out`` (``.mp4`` or a PNG folder).
+
+    Returns the number of frames written. Raises ``ValueError`` for a bad ``--visitors`` value
+    and ``OSError`` when the output cannot be written.
+    """
+    _init_pygame()
+    import pygame
+
+    from runtime.app import Kiosk, OffscreenPresenter
+
+    cfg = cfg.with_overrides(size=size, exhibit=exhibit)
+    fps = fps or cfg.display.fps
+    clock = FakeTime(0.0)
+    kiosk = Kiosk(cfg, OffscreenPresenter(size), time_fn=clock,
+                  sources=visitor_sources(visitors, cfg.runtime.seed))
+    n = max(1, round(seconds * fps))
+    writer = None
+    out = Path(out)
+    if out.suffix.lower() == ".mp4":
+        import cv2
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        if not writer.isOpened():
+            raise OSError(f"cannot write video {out}")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+    kiosk.start()
+    try:
+        for i in range(n):
+            kiosk.frame()
+            surface = kiosk.presenter.surface
+            if writer is not None:
+                writer.write(frame_rgb(surface)[:, :, ::-1])
+            else:
+                pygame.image.save(surface, str(out / f"frame_{i + 1:05d}.png"))
+            clock.advance(1.0 / fps)
+    finally:
+        if writer is not None:
+            writer.release()
+        kiosk.stop()
+    log(f"wrote {n} frames of {exhibit} at {size[0]}x{size[1]} to {out}")
+    return n
+
+
+def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int],
+          visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True) -> dict:
+    """Run ``exhibit`` headless in real time and return its figures (see module docstring)."""
+    _init_pygame()
+    from runtime.app import DisplayPresenter, Kiosk
+
+    cfg = cfg.with_overrides(size=size, exhibit=exhibit, windowed=True)
+    gc.collect()
+    rss_start = rss_mb()
+    presenter = DisplayPresenter(size, fullscreen=False, vsync=False, hide_cursor=True)
+    kiosk = Kiosk(cfg, presenter, sources=visitor_sources(visitors, cfg.runtime.seed))
+    kiosk.start()
+    period = 1.0 / cfg.display.fps
+    latencies: list[float] = []
+    t_start = time.perf_counter()
+    warm_end = t_start + warmup_s
+    measured_start = None
+    warm_frames = 0
+    next_t = t_start
+    try:
+        while True:
+            now = time.perf_counter()
+            if now - t_start >= warmup_s + seconds:
+                break
+            if measured_start is None and now >= warm_end:
+                measured_start = now
+                warm_frames = kiosk.frame_count
+                kiosk.stages.reset()
+            report = kiosk.frame()
+            if measured_start is not None:
+                latencies.extend(report.latencies_ms)
+            if paced:
+                next_t += period
+                delay = next_t - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                elif delay < -period:
+                    next_t = time.perf_counter()  # fell behind: don't try to catch up in a burst
+        elapsed = time.perf_counter() - (measured_start or t_start)
+        frames = kiosk.frame_count - warm_frames
+        lat = np.asarray(latencies) if latencies else np.zeros(1)
+        result = {
+            "exhibit": exhibit,
+            "size": f"{size[0]}x{size[1]}",
+            "paced": paced,
+            "target_fps": cfg.display.fps,
+            "frames": frames,
+            "fps": round(frames / max(elapsed, 1e-9), 2),
+            "frame_ms": kiosk.frames.percentiles(skip=warm_frames),
+            "frames_over_33ms": int(sum(1 for v in list(kiosk.frames.all)[warm_frames:]
+                                        if v > 33.0)),
+            "stages_ms": kiosk.stages.mean_ms(frames),
+            "input_to_present_ms": {
+                "p50": round(float(np.percentile(lat, 50)), 3),
+                "p95": round(float(np.percentile(lat, 95)), 3),
+                "events": len(latencies),
+            },
+            "rss_mb": {"start": round(rss_start, 1), "end": round(rss_mb(), 1)},
+            "exhibit_errors": dict(kiosk.failures),
+        }
+    finally:
+        kiosk.stop()
+    return result
