@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pygame
 
@@ -154,7 +155,8 @@ class Kiosk:
     """
 
     def __init__(self, cfg: KioskConfig, presenter: Presenter, *,
-                 sources: Sequence[VisitorSource] = (), time_fn: Callable[[], float] = time.perf_counter,
+                 sources: Sequence[VisitorSource] = (),
+                 time_fn: Callable[[], float] = time.perf_counter,
                  assets: Assets | None = None,
                  exhibit_factory: Callable[[str, ExhibitContext], Exhibit] | None = None,
                  device: str = "cpu"):

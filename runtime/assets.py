@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
 log = logging.getLogger("kiosk.assets")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index_font_dirs() -> dict[str, Path]:
     found: dict[str, Path] = {}
     for root in FONT_DIRS:

@@ -33,25 +33,18 @@ def asset_problems(cfg: KioskConfig) -> list[Problem]:
 
 def render_problems(cfg: KioskConfig, frames: int = 8) -> list[Problem]:
     """Render a few frames of each playlist exhibit at a small size; exhibit errors → problems."""
-    from runtime.headless import _init_pygame
-
-    _init_pygame()
-    from runtime.app import Kiosk, OffscreenPresenter
-    from runtime.clock import FakeTime
+    from runtime.headless import offscreen_kiosk
 
     problems = []
     for name in dict.fromkeys(e.exhibit for e in cfg.playlist):
-        small = cfg.with_overrides(size=(320, 180), exhibit=name)
-        clock = FakeTime()
-        kiosk = Kiosk(small, OffscreenPresenter((320, 180)), time_fn=clock)
-        logging.getLogger("kiosk").disabled = True
+        logging.getLogger("kiosk").disabled = True  # problems are reported below, not logged
         try:
-            kiosk.start()
+            kiosk, clock = offscreen_kiosk(cfg, name, (320, 180))
             for _ in range(frames):
                 kiosk.frame()
                 clock.advance(1 / 30)
-        finally:
             kiosk.stop()
+        finally:
             logging.getLogger("kiosk").disabled = False
         if kiosk.failures:
             problems.append(Problem(f"exhibits.{name}", f"fails to run: {kiosk.last_error}"))

@@ -10,8 +10,8 @@ into a burst of catch-up steps, and returns how many fixed steps of ``step_s`` s
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class FakeTime:

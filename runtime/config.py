@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import tomllib
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from runtime.settings import ConfigError, Problem, build, locate, setting, toml_key_lines
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 Result = tuple[str, str, str]  # (status, component, detail)

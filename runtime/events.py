@@ -12,8 +12,9 @@ processing chain in :mod:`runtime.postproc` cleans their stream before an exhibi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 EventKind = Literal["enter", "move", "leave"]
 SourceName = Literal["mouse", "touch", "camera", "replay", "sim"]

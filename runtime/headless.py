@@ -50,6 +50,23 @@ def frame_rgb(surface: Any) -> np.ndarray:
     return np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
 
 
+def offscreen_kiosk(cfg: KioskConfig, exhibit: str, size: tuple[int, int], *,
+                    sources: list | None = None, clock: FakeTime | None = None, **kiosk_kw):
+    """A started :class:`Kiosk` pinned to ``exhibit``, drawing offscreen on a fake clock.
+
+    Returns ``(kiosk, clock)``; advance ``clock`` by ``1 / fps`` between ``kiosk.frame()`` calls.
+    """
+    _init_pygame()
+    from runtime.app import Kiosk, OffscreenPresenter
+
+    clock = clock or FakeTime(0.0)
+    cfg = cfg.with_overrides(size=size, exhibit=exhibit)
+    kiosk = Kiosk(cfg, OffscreenPresenter(size), time_fn=clock, sources=sources or [],
+                  **kiosk_kw)
+    kiosk.start()
+    return kiosk, clock
+
+
 def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int], out: Path,
            visitors: str | None = None, fps: int | None = None, log=print) -> int:
     """Render ``exhibit`` for ``seconds`` at ``size`` to ``out`` (``.mp4`` or a PNG folder).
@@ -60,13 +77,8 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
     _init_pygame()
     import pygame
 
-    from runtime.app import Kiosk, OffscreenPresenter
-
-    cfg = cfg.with_overrides(size=size, exhibit=exhibit)
     fps = fps or cfg.display.fps
-    clock = FakeTime(0.0)
-    kiosk = Kiosk(cfg, OffscreenPresenter(size), time_fn=clock,
-                  sources=visitor_sources(visitors, cfg.runtime.seed))
+    sources = visitor_sources(visitors, cfg.runtime.seed)
     n = max(1, round(seconds * fps))
     writer = None
     out = Path(out)
@@ -79,7 +91,7 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
             raise OSError(f"cannot write video {out}")
     else:
         out.mkdir(parents=True, exist_ok=True)
-    kiosk.start()
+    kiosk, clock = offscreen_kiosk(cfg, exhibit, size, sources=sources)
     try:
         for i in range(n):
             kiosk.frame()

@@ -8,7 +8,7 @@ that raises is logged once per distinct error and skipped for that frame; the ot
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from runtime.config import InputConfig
 from runtime.events import VisitorEvent, VisitorSource

@@ -50,7 +50,8 @@ class Calibrate(PostProcessor):
     just beyond the calibrated area still lights the border instead of vanishing.
     """
 
-    def __init__(self, homography: np.ndarray | None = None, sources: tuple[str, ...] = ("camera",)):
+    def __init__(self, homography: np.ndarray | None = None,
+                 sources: tuple[str, ...] = ("camera",)):
         self.h = None if homography is None else np.asarray(homography, dtype=np.float64)
         self.sources = sources
         self._last: dict[str, tuple[float, float]] = {}

@@ -19,6 +19,7 @@ from runtime.visitors import visitor_sources
 
 log = logging.getLogger("kiosk")
 
+WINDOW_CLASS = "gwangju-kiosk"
 NO_DISPLAY = ("no display found (DISPLAY/WAYLAND_DISPLAY unset or unusable); to preview without "
               "a screen run: python kiosk.py render diagnostic --seconds 5 --size 1280x720 "
               "--out preview.mp4")
@@ -47,6 +48,8 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     setup_logging(cfg.runtime.log_level, log_dir if log_dir.is_absolute() else base / log_dir)
     os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
     os.environ.setdefault("SDL_MOUSE_TOUCH_EVENTS", "0")  # real mice never fake touches
+    # A fixed X11 class lets technicians' tools (xdotool, window rules) find the kiosk window.
+    os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", WINDOW_CLASS)
     import pygame
 
     try:

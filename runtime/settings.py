@@ -23,7 +23,8 @@ import math
 import re
 import types
 import typing
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 
 class Problem(NamedTuple):
@@ -197,7 +198,12 @@ def build(cls: type, data: dict, path: str, out: list[Problem]) -> Any:
     return None if len(out) > before else obj
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def _join(path: str, key: str) -> str:
+    """``path.key``, quoting keys that are not TOML bare keys (``display."a b"``)."""
+    key = key if _BARE_KEY.match(key) else f'"{key}"'
     return f"{path}.{key}" if path else key
 
 
@@ -238,7 +244,7 @@ def toml_key_lines(text: str) -> dict[str, int]:
         k = _KEY.match(raw)
         if k:
             key = k.group(1).replace('"', "").replace("'", "")
-            lines.setdefault(_join(table, key), no)
+            lines.setdefault(f"{table}.{key}" if table else key, no)
     return lines
 
 

@@ -243,11 +243,11 @@ class ReplaySource:
 
     def __init__(self, events: list[VisitorEvent], *, loop: bool = False,
                  keep_source: bool = False):
-        self.events = events
+        self.events = sorted(events, key=lambda e: e.t)
         self.loop = loop
         self.keep_source = keep_source
-        t0 = events[0].t if events else 0.0
-        self._offsets = [e.t - t0 for e in events]
+        t0 = self.events[0].t if events else 0.0
+        self._offsets = [e.t - t0 for e in self.events]
         self._length = (self._offsets[-1] + 0.5) if events else 0.0
         self._start: float | None = None
         self._i = 0

@@ -11,6 +11,7 @@ Drawing reads state only; :meth:`update` advances the exhibit's own clock and tr
 from __future__ import annotations
 
 from collections import deque
+from itertools import pairwise
 
 import pygame
 
@@ -33,6 +34,11 @@ SOURCE_COLOURS = {
 }
 
 
+def _fade(colour: tuple[int, int, int], amount: float) -> tuple[int, ...]:
+    """``colour`` mixed toward the background: 1.0 = full colour, 0.0 = invisible."""
+    return tuple(int(b + (c - b) * amount) for b, c in zip(BACKGROUND, colour, strict=True))
+
+
 class DiagnosticExhibit(BaseExhibit):
     """Technicians' test pattern; see the module docstring."""
 
@@ -41,6 +47,8 @@ class DiagnosticExhibit(BaseExhibit):
         self.t = 0.0
         self.trails: dict[str, deque[tuple[float, float, float]]] = {}
         self.sources: dict[str, str] = {}
+        # Where visitors left (a tap is enter + leave at once): shown as a fading ring.
+        self.departed: dict[str, tuple[float, tuple[float, float], str]] = {}
         self.events_seen = 0
         self._background: pygame.Surface | None = None
         self._labels: dict[str, pygame.Surface] = {}
@@ -59,6 +67,10 @@ class DiagnosticExhibit(BaseExhibit):
         trail = self.trails.setdefault(event.visitor_id, deque(maxlen=600))
         trail.append((self.t, *event.pos))
         self.sources[event.visitor_id] = event.source
+        if event.kind == "leave":
+            self.departed[event.visitor_id] = (self.t, event.pos, event.source)
+        else:
+            self.departed.pop(event.visitor_id, None)
 
     def update(self, dt: float) -> None:
         self.t += dt
@@ -71,6 +83,8 @@ class DiagnosticExhibit(BaseExhibit):
                 del self.trails[vid]
                 self.sources.pop(vid, None)
                 self._labels.pop(vid, None)
+        for vid in [v for v, (t, _, _) in self.departed.items() if t < horizon]:
+            del self.departed[vid]
 
     # --- drawing ---------------------------------------------------------------------------------
     def _render_background(self) -> pygame.Surface:
@@ -118,10 +132,16 @@ class DiagnosticExhibit(BaseExhibit):
         for vid, trail in self.trails.items():
             colour = SOURCE_COLOURS.get(self.sources.get(vid, ""), TEXT)
             pts = [(x * (w - 1), y * (h - 1), t) for t, x, y in trail]
-            for (x0, y0, t0), (x1, y1, _) in zip(pts, pts[1:]):
+            width = max(1, s.marker_px // 8)
+            for (x0, y0, t0), (x1, y1, _) in pairwise(pts):
                 fade = max(0.0, 1.0 - (self.t - t0) / horizon)
-                c = tuple(int(BACKGROUND[i] + (colour[i] - BACKGROUND[i]) * fade) for i in range(3))
-                pygame.draw.line(surface, c, (x0, y0), (x1, y1), max(1, s.marker_px // 8))
+                pygame.draw.line(surface, _fade(colour, fade), (x0, y0), (x1, y1), width)
+        for t_left, pos, source in self.departed.values():
+            fade = max(0.0, 1.0 - (self.t - t_left) / horizon)
+            colour = SOURCE_COLOURS.get(source, TEXT)
+            x, y = int(pos[0] * (w - 1)), int(pos[1] * (h - 1))
+            radius = int(s.marker_px * (1.6 - 0.6 * fade))  # a ripple that widens as it fades
+            pygame.draw.circle(surface, _fade(colour, fade), (x, y), radius, 2)
         for vid, ev in self.visitors.items():
             colour = SOURCE_COLOURS.get(ev.source, TEXT)
             x, y = int(ev.pos[0] * (w - 1)), int(ev.pos[1] * (h - 1))

@@ -1,0 +1,71 @@
+# Gwangju AI Art Kiosk — two commands:
+#   make run    set everything up and start the kiosk with config.toml
+#   make test   set everything up and run the checks and tests
+# Everything Python goes into ./.venv; system packages are installed with apt-get when this user
+# can (root or passwordless sudo), otherwise they are named in one message.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CONFIG ?= config.toml
+# sysdeps: PortAudio (sound), a Korean font (Hangul captions), Xvfb + xdotool (end-to-end test).
+
+.PHONY: run test venv sysdeps lint bench doctor check clean
+
+run: sysdeps venv
+	$(PY) kiosk.py run --config $(CONFIG)
+
+test: sysdeps venv
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+check: venv
+	$(PY) kiosk.py check $(CONFIG)
+
+doctor: venv
+	$(PY) kiosk.py doctor
+
+bench: venv
+	$(PY) kiosk.py bench all --seconds 10 --size 1920x1080 --visitors sim
+
+lint: venv
+	$(PY) -m ruff check .
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed; found: $$($(PYTHON) --version 2>&1)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	  print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' \
+	  > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@touch $@
+
+sysdeps:
+	@missing=""; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libportaudio\.so' \
+	  || missing="$$missing libportaudio2"; \
+	find /usr/share/fonts /usr/local/share/fonts \( -iname 'Nanum*' -o -iname 'NotoSansCJK*' \
+	  -o -iname 'NotoSansKR*' \) 2>/dev/null | grep -q . || missing="$$missing fonts-nanum"; \
+	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
+	command -v xdotool >/dev/null || missing="$$missing xdotool"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else SUDO="none"; fi; \
+	if [ "$$SUDO" != none ] && command -v apt-get >/dev/null; then \
+	  echo "installing system packages:$$missing"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+	  && exit 0; \
+	fi; \
+	echo "Missing system packages:$$missing — install them with: sudo apt-get install -y$$missing"; \
+	echo "(the kiosk still runs: silent without PortAudio, Latin-only text without the font;"; \
+	echo " tests that need a missing package are skipped and say why)"; \
+	case "$$missing" in *python3-venv*) exit 1;; esac
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/goldens/_failures
