@@ -2,7 +2,7 @@
 """Gwangju AI Art Kiosk — entry point and command line.
 
     python kiosk.py [run] [--config PATH] [--windowed] [--exhibit NAME] [--visitors sim|FILE]
-    python kiosk.py check [PATH] [--no-render]
+    python kiosk.py check [PATH] [--no-render] [--explain]
     python kiosk.py render NAME --seconds S --size WxH --out PATH [--visitors sim|FILE]
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
     python kiosk.py doctor
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="validate a config and its assets (exit 0 ok, 2 not)")
     chk.add_argument("path", nargs="?", type=Path, default=DEFAULT_CONFIG)
     chk.add_argument("--no-render", action="store_true", help="skip the headless test render")
+    chk.add_argument("--explain", action="store_true",
+                     help="list every config key with its default, range and meaning")
 
     ren = sub.add_parser("render", help="render an exhibit headless to MP4 or PNG frames")
     ren.add_argument("exhibit")
@@ -120,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor()
     if args.command == "check":
-        from runtime.check import check
+        from runtime.check import check, explain
 
+        if args.explain:
+            return explain()
         return check(args.path, render=not args.no_render)
 
     cfg = _load(args.config)

@@ -8,6 +8,7 @@ draw is caught before it reaches the gallery. Exit code 0 when valid, 2 when not
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from contextlib import redirect_stdout
@@ -15,6 +16,52 @@ from pathlib import Path
 
 from runtime.config import KioskConfig, load_config
 from runtime.settings import ConfigError, Problem
+
+
+def toml_value(v) -> str:
+    """A Python default written the way a curator types it in TOML."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, tuple):
+        return "[" + ", ".join(toml_value(i) for i in v) + "]"
+    return str(v)
+
+
+def explain(out=print) -> int:
+    """Print every config key with its default, allowed values and meaning (``check --explain``)."""
+    from exhibits import REGISTRY
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in dataclasses.fields(cls):
+            if "doc" not in f.metadata:
+                continue
+            default = f.default
+            if dataclasses.is_dataclass(default):
+                out(f"\n[{prefix}{f.name}]  {f.metadata['doc']}")
+                walk(type(default), f"{prefix}{f.name}.")
+                continue
+            if isinstance(default, tuple) and default and dataclasses.is_dataclass(default[0]):
+                out(f"\n[[{prefix}{f.name}]]  {f.metadata['doc']}")
+                walk(type(default[0]), f"{prefix}{f.name}.")
+                continue
+            limits = []
+            if f.metadata.get("range"):
+                lo, hi = f.metadata["range"]
+                limits.append(f"{lo}..{hi}")
+            choices = f.metadata.get("choices")
+            if choices is not None:
+                limits.append("one of " + ", ".join(map(str, choices() if callable(choices)
+                                                       else choices)))
+            extra = f"  [{'; '.join(limits)}]" if limits else ""
+            out(f"  {prefix}{f.name} = {toml_value(default)}{extra}\n      {f.metadata['doc']}")
+
+    walk(KioskConfig, "")
+    for name, spec in REGISTRY.items():
+        out(f"\n[exhibits.{name}]  {spec.title_en} / {spec.title_ko}")
+        walk(spec.config_cls, f"exhibits.{name}.")
+    return 0
 
 
 def asset_problems(cfg: KioskConfig) -> list[Problem]:

@@ -62,7 +62,7 @@ def setting(
 
     Args:
         default: value used when the key is absent (must be immutable: tuples, not lists).
-        doc: what the field means, with units; shown by ``kiosk.py check --explain``.
+        doc: what the field means, with units; listed by ``kiosk.py check --explain``.
         range: inclusive ``(low, high)`` for numbers, or for every element of a numeric tuple.
         choices: allowed values, or a zero-argument callable returning them (for registries
             that must not be imported at declaration time).
@@ -71,11 +71,6 @@ def setting(
     meta = {"doc": doc, "range": range, "choices": choices, "min_items": min_items,
             "max_items": max_items}
     return dataclasses.field(default=default, metadata=meta)
-
-
-def section_doc(cls: type) -> dict[str, str]:
-    """``{field name: doc}`` for a section class, in declaration order."""
-    return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls)}
 
 
 def _choices(meta: dict) -> tuple | None:

@@ -191,3 +191,12 @@ def test_check_command_refuses_a_wrong_value_naming_the_key(tmp_path):
     assert done.returncode == 2
     assert "exhibits.diagnostic.grid_px: must be 16..1000, got 5000" in done.stdout
     assert "(line " in done.stdout
+
+
+def test_explain_lists_every_key_with_its_doc():
+    done = subprocess.run([sys.executable, str(ROOT / "kiosk.py"), "check", "--explain"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0
+    for key in ("display.fps = 60  [24..240]", "transition.kind = \"crossfade\"",
+                "exhibits.diagnostic.grid_px = 120"):
+        assert key in done.stdout
