@@ -6,6 +6,7 @@
     python kiosk.py render NAME --seconds S --size WxH --out PATH [--visitors sim|FILE]
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
     python kiosk.py doctor
+    python kiosk.py pin NEW_PIN
 
 Exit codes: 0 success; 1 runtime failure (no display, unwritable output); 2 invalid input
 (config, arguments, recordings).
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 DEFAULT_CONFIG = ROOT / "config.toml"
-COMMANDS = ("run", "check", "render", "bench", "doctor")
+COMMANDS = ("run", "check", "render", "bench", "doctor", "pin")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -76,16 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(ren)
 
     ben = sub.add_parser("bench", help="measure fps, frame times, stages and latency headless")
-    ben.add_argument("exhibits", nargs="*", help="exhibit names, or all (default: all)")
+    ben.add_argument("exhibits", nargs="*",
+                     help="exhibit names (default: each registered one), or 'all': one soak run "
+                          "rotating through every exhibit between visits")
     ben.add_argument("--seconds", type=positive_seconds, default=10.0)
     ben.add_argument("--size", type=parse_size, default=(1920, 1080))
     ben.add_argument("--visitors", default="sim", help="sim, none, or a JSONL recording")
     ben.add_argument("--warmup", type=float, default=1.0, help="seconds not measured at start")
     ben.add_argument("--unpaced", action="store_true", help="run flat out (throughput)")
+    ben.add_argument("--rotate-s", type=positive_seconds, default=20.0,
+                     help="with 'all': seconds per exhibit in the rotation (soak)")
     ben.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_config(ben)
 
     sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
+    pin = sub.add_parser("pin", help="print the [admin] pin_hash line for a new admin PIN")
+    pin.add_argument("new_pin", help="4 to 12 digits")
     return p
 
 
@@ -117,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
 
+    if args.command == "pin":
+        from runtime.admin import hash_pin
+
+        try:
+            print(f'pin_hash = "{hash_pin(args.new_pin)}"')
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print("# paste under [admin] in config.toml (the PIN itself is never stored)")
+        return 0
     if args.command == "doctor":
         from runtime.doctor import doctor
 
@@ -136,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from runtime.run import run
 
-        cfg = cfg.with_overrides(windowed=args.windowed, exhibit=args.exhibit)
+        def overrides(c):
+            return c.with_overrides(windowed=args.windowed, exhibit=args.exhibit)
+
         try:
-            return run(cfg, visitors=args.visitors, config_path=args.config)
+            return run(overrides(cfg), visitors=args.visitors, config_path=args.config,
+                       overrides=overrides)
         except ValueError as err:
             print(err, file=sys.stderr)
             return 2
@@ -161,14 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         from exhibits import REGISTRY
         from runtime.headless import bench
 
-        names = [n for n in args.exhibits if n != "all"] or list(REGISTRY)
-        if not all(_exhibit_known(n) for n in names):
+        names = args.exhibits or list(REGISTRY)
+        if not all(n == "all" or _exhibit_known(n) for n in names):
             return 2
         results = []
         for name in names:
             try:
                 r = bench(cfg, name, seconds=args.seconds, size=args.size,
-                          visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced)
+                          visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced,
+                          rotate_s=args.rotate_s)
             except ValueError as err:
                 print(err, file=sys.stderr)
                 return 2
@@ -190,7 +211,10 @@ def format_bench(r: dict) -> str:
             f"  stages ms  {stages}\n"
             f"  input→present ms  p50 {lat['p50']:.2f}  p95 {lat['p95']:.2f}  "
             f"({lat['events']} events)\n"
-            f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['end']}")
+            f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['after_warmup']} (warm) → "
+            f"{r['rss_mb']['end']}  (growth after warm-up "
+            f"{r['rss_mb']['growth_after_warmup']})\n"
+            f"  visits {r['visits']}  shown {r['exhibits_shown']}  errors {r['exhibit_errors']}")
 
 
 if __name__ == "__main__":

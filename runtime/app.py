@@ -2,127 +2,61 @@
 
 Each :meth:`Kiosk.frame` runs the stages the bench reports::
 
-    input    pygame events + sources → post-processors → exhibit.on_visitor
-    update   fixed steps of 1/fps seconds (clamped; see runtime.clock)
-    draw     exhibit.draw(surface, alpha), crossfading during a hand-over
+    input    pygame events + sources → post-processors → admin panel / exhibit.on_visitor
+    update   fixed steps of 1/fps seconds (clamped; see runtime.clock), visits, schedule, reload
+    draw     exhibit.draw(surface, alpha), crossfading during a hand-over, overlays
     present  the presenter shows the frame (window flip, dummy flip, or nothing offscreen)
 
-Faults never reach the visitor: an exhibit that raises in any call is logged with its traceback,
-cut away from at once, restarted once when its turn comes again and then skipped for the rest of
-the run; if nothing can run, a calm built-in screen shows instead. No traceback is ever drawn.
+Operations live here too: the playlist rotates only between visits; outside opening hours the
+closed screen shows and exhibits are left (their models stop); a changed config file is applied
+at the next visit boundary, or refused with its key paths while the last good one keeps running.
+
+Faults never reach the visitor: an exhibit that raises in any call is logged with its traceback
+and restarted once; a second failure skips it for the rest of the day and the playlist goes on;
+if nothing can run, a calm built-in screen shows. No traceback is ever drawn.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import subprocess
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pygame
 
+from runtime.admin import AdminAction, AdminPanel
 from runtime.assets import Assets
 from runtime.clock import FixedStepClock
 from runtime.config import KioskConfig
 from runtime.events import VisitorEvent, VisitorSource
-from runtime.exhibit import BaseExhibit, Exhibit, ExhibitContext
-from runtime.pipeline import Pipeline, build_pipeline
+from runtime.exhibit import Exhibit, ExhibitContext
+from runtime.pipeline import Pipeline, build_chain, build_pipeline
+from runtime.presenters import DisplayPresenter, OffscreenPresenter, Presenter
+from runtime.reload import ConfigWatcher
+from runtime.screens import ClosedScreen, SafeScreen, draw_still_there
 from runtime.sources import PointerSource
-from runtime.timing import FrameStats, StageTimer
+from runtime.timing import FrameStats, StageTimer, rss_mb
+from runtime.visits import VisitTracker
+
+__all__ = ["DisplayPresenter", "FrameReport", "Kiosk", "OffscreenPresenter", "Presenter"]
 
 log = logging.getLogger("kiosk")
 
-MAX_FAILURES = 2  # an exhibit that fails this many times is skipped for the rest of the run
-
-
-class Presenter:
-    """Where frames go. ``surface`` is drawn on; :meth:`present` shows it."""
-
-    surface: pygame.Surface
-
-    def present(self) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-class DisplayPresenter(Presenter):
-    """A real window/fullscreen display, or SDL's dummy driver when headless.
-
-    Fullscreen uses ``SCALED`` so the configured render size fills any screen resolution, and
-    pointer coordinates stay in render pixels.
-    """
-
-    def __init__(self, size: tuple[int, int], *, fullscreen: bool, vsync: bool,
-                 hide_cursor: bool, title: str = "Gwangju AI Art Kiosk"):
-        pygame.display.init()
-        flags = 0
-        if fullscreen:
-            flags |= pygame.FULLSCREEN | pygame.SCALED
-        try:
-            self.surface = pygame.display.set_mode(size, flags, vsync=1 if vsync and flags else 0)
-        except pygame.error:
-            # Some drivers refuse vsync; a tear is better than no picture.
-            self.surface = pygame.display.set_mode(size, flags)
-        pygame.display.set_caption(title)
-        pygame.mouse.set_visible(not hide_cursor)
-
-    def present(self) -> None:
-        pygame.display.flip()
-
-    def close(self) -> None:
-        pygame.display.quit()
-
-
-class OffscreenPresenter(Presenter):
-    """An in-memory surface (renders, golden images): presenting is a no-op."""
-
-    def __init__(self, size: tuple[int, int]):
-        self.surface = pygame.Surface(size)
-
-    def present(self) -> None:
-        pass
-
-
-class SafeScreen(BaseExhibit):
-    """The calm fallback shown when no exhibit can run: a soft pulse and a short message."""
-
-    def __init__(self, ctx: ExhibitContext, settings: Any = None):
-        super().__init__(ctx, settings)
-        self.t = 0.0
-        self._text: list[pygame.Surface] = []
-
-    def enter(self) -> None:
-        h = self.ctx.size[1]
-        big, small = self.ctx.assets.font(max(14, h // 20)), self.ctx.assets.font(max(10, h // 40))
-        self._text = [big.render("잠시만 기다려 주세요", True, (225, 230, 245)),
-                      small.render("Please wait a moment", True, (150, 160, 185))]
-
-    def update(self, dt: float) -> None:
-        self.t += dt
-
-    def draw(self, surface: pygame.Surface, alpha: float) -> None:
-        import math
-
-        w, h = self.ctx.size
-        surface.fill((8, 10, 20))
-        glow = int(30 + 20 * (1 + math.sin(self.t * 1.3)))
-        pygame.draw.circle(surface, (glow, glow + 10, glow + 40), (w // 2, h // 2 - h // 10),
-                           max(8, h // 10))
-        if not self._text:
-            self.enter()
-        y = h // 2 + h // 12
-        for line in self._text:
-            surface.blit(line, ((w - line.get_width()) // 2, y))
-            y += line.get_height() + 8
+MAX_FAILURES = 2  # first failure: restart the exhibit; second: skip it for the rest of the day
+EXIT_TO_DESKTOP = 3  # the admin panel's exit; the systemd unit does not restart on it
+BUILTIN = ("safe", "closed")
 
 
 @dataclass
 class Slot:
-    """An exhibit being shown, with its registry name (``"safe"`` for the fallback)."""
+    """An exhibit being shown, with its registry name (``"safe"``/``"closed"`` for built-ins)."""
 
     name: str
     exhibit: Exhibit
@@ -148,45 +82,74 @@ class Kiosk:
         presenter: display, dummy display or offscreen surface.
         sources: extra visitor sources (simulation, replay, camera); the pointer source for mouse
             and touch is always present and fed via ``frame(pg_events=...)``.
-        time_fn: the kiosk clock (``time.perf_counter``; :class:`FakeTime` in tests/renders).
+        time_fn: the kiosk clock in seconds (``time.perf_counter``; a fake clock in tests).
+        wall_fn: local wall-clock time for opening hours and the daily reset (``datetime.now``).
         assets: fonts and files (shared so fonts load once).
         exhibit_factory: ``(name, ctx) -> Exhibit``; defaults to the registry. Tests inject
             exhibits that fail on purpose here.
+        device: torch device for models.
+        config_path: watch this file and apply valid changes at visit boundaries (None: off).
+        overrides: re-applied to every reloaded config (the command line's ``--windowed`` etc.).
+        safe_mode: started after a crash loop: exhibits load no models.
     """
 
     def __init__(self, cfg: KioskConfig, presenter: Presenter, *,
                  sources: Sequence[VisitorSource] = (),
                  time_fn: Callable[[], float] = time.perf_counter,
+                 wall_fn: Callable[[], dt.datetime] = dt.datetime.now,
                  assets: Assets | None = None,
                  exhibit_factory: Callable[[str, ExhibitContext], Exhibit] | None = None,
-                 device: str = "cpu"):
+                 device: str = "cpu", config_path: Path | None = None,
+                 overrides: Callable[[KioskConfig], KioskConfig] = lambda c: c,
+                 safe_mode: bool = False, audio: Any = None):
+        from exhibits import REGISTRY
+
         self.cfg = cfg
         self.presenter = presenter
         self.time_fn = time_fn
+        self.wall_fn = wall_fn
         self.size = presenter.surface.get_size()
         self.clock = FixedStepClock(1.0 / cfg.display.fps, time_fn=time_fn)
         self.stages = StageTimer(time_fn)
         self.frames = FrameStats()
         self.assets = assets or Assets()
         self.device = device
+        self.safe_mode = safe_mode
+        self.audio = audio
+        self.overrides = overrides
         self.pointer = PointerSource(self.size, mouse=cfg.input.mouse, touch=cfg.input.touch)
         self.pipeline: Pipeline = build_pipeline(cfg.input, self.size, [self.pointer, *sources])
+        self.visit = VisitTracker(cfg.visits)
+        self.admin = AdminPanel(cfg.admin, self.size, list(REGISTRY))
+        self.watcher = ConfigWatcher(config_path, cfg) if config_path else None
+        self.pending_cfg: KioskConfig | None = None
+        self.config_error = ""
         self._factory = exhibit_factory or self._registry_factory
         self.failures: dict[str, int] = {}
-        self.last_error: str = ""
+        self._failures_day = wall_fn().date()
+        self.last_error = ""
         self.index = -1
         self.current: Slot | None = None
         self.outgoing: Slot | None = None
         self.fade_left_s = 0.0
         self._buffer: pygame.Surface | None = None
         self.frame_count = 0
+        self.exit_code: int | None = None
+        self.closed = False
+        self._next_schedule_t = 0.0
+        self.started_t = time_fn()
+        self._present_times: deque[float] = deque(maxlen=121)
+        self._rss_samples: deque[tuple[float, float]] = deque(maxlen=361)  # 1 h at 10 s
+        self._rss_start = rss_mb()
+        self._next_rss_t = 0.0
 
     # --- exhibits ------------------------------------------------------------------------------
     def context(self, name: str) -> ExhibitContext:
         return ExhibitContext(size=self.size, fps=self.cfg.display.fps, assets=self.assets,
                               seed=self.cfg.runtime.seed, device=self.device, stages=self.stages,
                               frames=self.frames, now=self.time_fn,
-                              log=logging.getLogger(f"kiosk.exhibit.{name}"))
+                              log=logging.getLogger(f"kiosk.exhibit.{name}"), audio=self.audio,
+                              visit=self.visit, safe_mode=self.safe_mode)
 
     def _registry_factory(self, name: str, ctx: ExhibitContext) -> Exhibit:
         from exhibits import REGISTRY
@@ -209,19 +172,23 @@ class Kiosk:
         for e in list(self.pipeline.lifecycle.live.values()):
             self._call(slot, "on_visitor", VisitorEvent(
                 "enter", e.visitor_id, e.source, e.pos, (0.0, 0.0), e.t, e.size))
+        if self.visit.state != "idle":
+            self._call(slot, "on_visit_start")
         return slot
 
-    def _open_safe(self) -> Slot:
-        safe = SafeScreen(self.context("safe"))
-        safe.enter()
-        log.warning("no exhibit can run; showing the safe screen")
-        return Slot("safe", safe)
+    def _open_builtin(self, name: str) -> Slot:
+        screen = (ClosedScreen(self.context(name), self.cfg.schedule.hours_today(self.wall_fn()))
+                  if name == "closed" else SafeScreen(self.context(name)))
+        screen.enter()
+        if name == "safe":
+            log.warning("no exhibit can run; showing the safe screen")
+        return Slot(name, screen)
 
     def _failed(self, name: str, where: str, err: BaseException) -> None:
         self.failures[name] = self.failures.get(name, 0) + 1
         self.last_error = f"{name}.{where}: {type(err).__name__}: {err}"
         tb = "".join(traceback.format_exception(err)).rstrip()
-        state = "skipped from now on" if not self._playable(name) else "will be restarted"
+        state = "will be restarted" if self._playable(name) else "skipped for the rest of today"
         log.error("exhibit %s raised in %s (%s):\n%s", name, where, state, tb)
 
     def _close(self, slot: Slot) -> None:
@@ -231,20 +198,31 @@ class Kiosk:
             self._failed(slot.name, "leave", err)
 
     def _call(self, slot: Slot, method: str, *args: Any) -> bool:
-        """Call an exhibit method; on an exception cut to the next exhibit. True if it worked."""
+        """Call an exhibit method; on an exception recover (restart or skip). True if it worked."""
         try:
             getattr(slot.exhibit, method)(*args)
             return True
         except Exception as err:  # noqa: BLE001 - isolate exhibit faults from the loop
             self._failed(slot.name, method, err)
             if slot is self.outgoing:
-                self.outgoing = None
-                self.fade_left_s = 0.0
+                self._close(slot)
+                self.outgoing, self.fade_left_s = None, 0.0
             elif slot is self.current:
                 self._close(slot)
                 self.current = None
-                self.advance(cut=True)
+                restarted = self._open(slot.name) if self._playable(slot.name) else None
+                if restarted is not None:
+                    restarted.shown_s = slot.shown_s
+                    self.current = restarted
+                else:
+                    self.advance(cut=True)
             return False
+
+    def show(self, name: str, *, cut: bool = False) -> None:
+        """Switch to exhibit ``name`` now (admin panel), crossfading unless ``cut``."""
+        nxt = self._open(name)
+        if nxt is not None:
+            self._hand_over(nxt, cut=cut)
 
     def advance(self, *, cut: bool = False) -> None:
         """Show the next playable playlist entry (crossfade unless ``cut``); safe screen if none."""
@@ -260,9 +238,11 @@ class Kiosk:
         if nxt is None:
             if self.current is not None and self.current.name == "safe":
                 return
-            nxt = self._open_safe()
-        old = self.current
-        self.current = nxt
+            nxt = self._open_builtin("safe")
+        self._hand_over(nxt, cut=cut)
+
+    def _hand_over(self, nxt: Slot, *, cut: bool) -> None:
+        old, self.current = self.current, nxt
         if old is None:
             return
         fade = self.cfg.transition.duration_s if self.cfg.transition.kind == "crossfade" else 0.0
@@ -275,7 +255,9 @@ class Kiosk:
 
     def start(self) -> None:
         self.pipeline.start()
-        self.advance(cut=True)
+        self._check_schedule(self.time_fn(), force=True)
+        if self.current is None:
+            self.advance(cut=True)
 
     def stop(self) -> None:
         for slot in (self.outgoing, self.current):
@@ -284,6 +266,134 @@ class Kiosk:
         self.outgoing = self.current = None
         self.pipeline.stop()
         self.presenter.close()
+
+    # --- operations --------------------------------------------------------------------------
+    def _check_schedule(self, now: float, force: bool = False) -> None:
+        """Once a second: the daily failure reset and opening hours."""
+        if now < self._next_schedule_t and not force:
+            return
+        self._next_schedule_t = now + 1.0
+        wall = self.wall_fn()
+        if wall.date() != self._failures_day:
+            self._failures_day = wall.date()
+            if self.failures:
+                log.info("new day: exhibits that failed yesterday are back in the rotation")
+            self.failures.clear()
+            if self.current is not None and self.current.name == "safe" and not self.closed:
+                self.advance(cut=True)
+        open_now = self.cfg.schedule.is_open(wall)
+        if not open_now and not self.closed:
+            self.closed = True
+            log.info("outside opening hours: showing the closed screen, models paused")
+            for slot in (self.outgoing, self.current):
+                if slot is not None:
+                    self._close(slot)
+            self.outgoing = None
+            self.current = self._open_builtin("closed")
+            self._dpms("off")
+        elif open_now and self.closed:
+            self.closed = False
+            log.info("opening hours began: exhibits resume")
+            self._dpms("on")
+            if self.current is not None:
+                self._close(self.current)
+            self.current, self.index = None, -1
+            self.advance(cut=True)
+
+    def _dpms(self, state: str) -> None:
+        if not self.cfg.schedule.display_off_when_closed or isinstance(self.presenter,
+                                                                        OffscreenPresenter):
+            return
+        try:  # best effort: only where X11 and xset exist; a failure keeps the closed screen
+            subprocess.Popen(["xset", "dpms", "force", state], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        except OSError:
+            log.info("xset not available; showing the closed screen instead of display off")
+
+    def _poll_config(self, now: float) -> None:
+        if self.watcher is None:
+            return
+        change = self.watcher.poll(now)
+        if change is None:
+            return
+        cfg, err = change
+        if err is not None:
+            self.config_error = self.watcher.last_error
+            return
+        self.config_error = ""
+        self.pending_cfg = cfg
+        if self.visit.state == "idle":
+            self.apply_config(self.pending_cfg)
+
+    def apply_config(self, cfg: KioskConfig) -> None:
+        """Switch to a new, already validated config in one step (never half-applied)."""
+        cfg = self.overrides(cfg)
+        old = self.cfg
+        self.cfg, self.pending_cfg = cfg, None
+        if cfg.display != old.display:
+            self.presenter.resize(cfg.display.size_px, fullscreen=cfg.display.fullscreen,
+                                  vsync=cfg.display.vsync, hide_cursor=cfg.display.hide_cursor)
+            self.size = self.presenter.surface.get_size()
+            self._buffer = None
+            self.pointer.size = self.size
+        self.clock = FixedStepClock(1.0 / cfg.display.fps, time_fn=self.time_fn)
+        self.pointer.mouse, self.pointer.touch = cfg.input.mouse, cfg.input.touch
+        self.pipeline.chain = build_chain(cfg.input, self.size)
+        self.visit.cfg = cfg.visits
+        self.admin = AdminPanel(cfg.admin, self.size, self.admin.exhibits)
+        log.info("config applied from %s", cfg.source or "memory")
+        if self.closed:
+            self._check_schedule(self.time_fn(), force=True)
+            return
+        self.index = -1
+        self.advance()
+        self._check_schedule(self.time_fn(), force=True)
+
+    def _admin_action(self, action: AdminAction) -> None:
+        log.info("admin: %s %s", action.kind, action.exhibit)
+        if action.kind == "switch":
+            self.show(action.exhibit)
+        elif action.kind == "reload":
+            if self.watcher is None:
+                self.config_error = "no config file to reload (started without one)"
+                return
+            try:
+                from runtime.config import load_config
+
+                cfg = load_config(self.watcher.path)
+            except Exception as err:  # noqa: BLE001 - ConfigError and anything unexpected
+                self.config_error = str(err)
+                log.error("reload refused: %s", err)
+                return
+            self.config_error = ""
+            self.apply_config(cfg)
+        elif action.kind == "exit":
+            self.exit_code = EXIT_TO_DESKTOP
+        elif action.kind == "calibrate":
+            log.info("camera calibration requested; no camera is configured")
+
+    def _visit_changed(self, change: str) -> None:
+        slots = [s for s in (self.outgoing, self.current) if s is not None]
+        if change == "start":
+            log.info("visit started")
+            for s in slots:
+                self._call(s, "on_visit_start")
+            return
+        durations = self.visit.durations_s
+        log.info("visit ended after %.0f s", durations[-1] if durations else 0.0)
+        for s in slots:
+            self._call(s, "on_visit_end")
+        if self.pending_cfg is not None:
+            self.apply_config(self.pending_cfg)
+
+    def _rotate_if_due(self) -> None:
+        cur = self.current
+        if cur is None or self.outgoing is not None or cur.name in BUILTIN:
+            return
+        if len(self.cfg.playlist) < 2 or self.visit.state != "idle":
+            return  # never switch in the middle of a visit
+        if cur.shown_s >= self.cfg.playlist[max(0, self.index)].duration_s:
+            self.advance()
 
     # --- the frame -------------------------------------------------------------------------------
     def frame(self, pg_events: Sequence[pygame.event.Event] = ()) -> FrameReport:
@@ -295,12 +405,19 @@ class Kiosk:
             for ev in pg_events:
                 self.pointer.handle(ev, t0)
             events = self.pipeline.poll(t0)
-            for e in events:
+            for e in self._route_admin(events, t0):
                 for slot in (self.outgoing, self.current):
                     if slot is not None:
                         self._call(slot, "on_visitor", e)
+            change = self.visit.observe(t0, events=len(events),
+                                        present=len(self.pipeline.lifecycle.live))
+            if change:
+                self._visit_changed(change)
         tick = self.clock.tick()
         with self.stages.measure("update"):
+            self._check_schedule(t0)
+            self._poll_config(t0)
+            self.admin.update(t0)
             for _ in range(tick.steps):
                 for slot in (self.outgoing, self.current):
                     if slot is not None and self._call(slot, "update", self.clock.step_s):
@@ -310,22 +427,42 @@ class Kiosk:
                 if self.fade_left_s <= 0:
                     self._close(self.outgoing)
                     self.outgoing = None
-            cur = self.current
-            if cur is not None and self.outgoing is None and cur.name != "safe":
-                entry = self.cfg.playlist[self.index]
-                if cur.shown_s >= entry.duration_s and len(self.cfg.playlist) > 1:
-                    self.advance()
+            self._rotate_if_due()
         with self.stages.measure("draw"):
             self._draw(tick.alpha)
+            if self.current is not None and self.current.name not in BUILTIN:
+                draw_still_there(self.presenter.surface, self.assets,
+                                 self.visit.warning_fraction(t0))
+            if self.admin.is_open:
+                self.admin.draw(self.presenter.surface, self.assets, self.health(), t0)
         with self.stages.measure("present"):
             self.presenter.present()
         t1 = self.time_fn()
         work_ms = (t1 - t0) * 1000.0
         self.frames.add(work_ms)
         self.frame_count += 1
+        self._present_times.append(t1)
+        if t1 >= self._next_rss_t:
+            self._next_rss_t = t1 + 10.0
+            self._rss_samples.append((t1, rss_mb()))
         latencies = [(t1 - e.t) * 1000.0 for e in events]
         name = self.current.name if self.current else ""
         return FrameReport(events, t1, work_ms, name, latencies)
+
+    def _route_admin(self, events: list[VisitorEvent], now: float) -> list[VisitorEvent]:
+        """Touch/mouse go to the admin panel while it is open; everything else to exhibits."""
+        out = []
+        for e in events:
+            if self.admin.is_open and e.source in ("touch", "mouse"):
+                action = self.admin.handle(e, now)
+                if action is not None:
+                    self._admin_action(action)
+                if e.kind == "leave":
+                    out.append(e)  # the finger that opened the panel must not haunt the exhibit
+                continue
+            self.admin.handle(e, now)  # the closed panel only watches for the corner sequence
+            out.append(e)
+        return out
 
     def _draw(self, alpha: float) -> None:
         surface = self.presenter.surface
@@ -338,7 +475,8 @@ class Kiosk:
                 self._call(self.current, "draw", surface, alpha)
             return
         if not self._call(out, "draw", surface, alpha):
-            self._call(cur, "draw", surface, alpha)
+            if self.current is not None:
+                self._call(self.current, "draw", surface, alpha)
             return
         if self._buffer is None or self._buffer.get_size() != surface.get_size():
             self._buffer = pygame.Surface(surface.get_size()).convert() \
@@ -350,5 +488,54 @@ class Kiosk:
         self._buffer.set_alpha(int(255 * min(1.0, max(0.0, mix))))
         surface.blit(self._buffer, (0, 0))
 
+    # --- health ------------------------------------------------------------------------------
     def visitors_present(self) -> int:
         return len(self.pipeline.lifecycle.live)
+
+    def health(self) -> dict[str, Any]:
+        """A snapshot for the admin panel and ``/health`` (JSON-ready)."""
+        now = self.time_fn()
+        times = self._present_times
+        fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
+            times[-1] > times[0] else 0.0
+        recent = list(self.frames.recent)
+        p99 = float(sorted(recent)[int(0.99 * (len(recent) - 1))]) if recent else 0.0
+        hour_ago = self._rss_samples[0][1] if self._rss_samples else self._rss_start
+        status = "ok"
+        if self.closed:
+            status = "closed"
+        elif self.safe_mode or self.config_error or self.failures or (
+                self.current is not None and self.current.name == "safe"):
+            status = "degraded"
+        sources = [s for s in self.pipeline.sources if hasattr(s, "status")]
+        camera = sources[0].status() if sources else {"status": "none"}
+        audio = self.audio.status() if self.audio is not None and hasattr(self.audio, "status") \
+            else {"status": "none"}
+        return {
+            "status": status,
+            "uptime_s": round(now - self.started_t, 1),
+            "fps": round(fps, 1),
+            "frame_p99_ms": round(p99, 2),
+            "frame_ms_recent": [round(v, 2) for v in recent[-120:]],
+            "stages_ms": {k: round(v, 2) for k, v in self.stages.last_ms.items()},
+            "exhibit": self.current.name if self.current else "",
+            "camera": camera,
+            "audio": audio,
+            "device": self.device,
+            "memory_mb": {"start": round(self._rss_start, 1), "now": round(rss_mb(), 1),
+                          "hour_ago": round(hour_ago, 1)},
+            "visits_today": self.visit.visits,
+            "visitors_present": self.visitors_present(),
+            "visit_state": self.visit.state,
+            "safe_mode": self.safe_mode,
+            "config_error": self.config_error,
+            "last_error": self.last_error,
+            "failures_today": dict(self.failures),
+        }
+
+
+def replace_playlist(cfg: KioskConfig, *entries: tuple[str, float]) -> KioskConfig:
+    """``cfg`` with a new playlist of ``(exhibit, duration_s)`` (tests, bench rotation)."""
+    from runtime.config import PlaylistEntry
+
+    return replace(cfg, playlist=tuple(PlaylistEntry(n, d) for n, d in entries))

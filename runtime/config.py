@@ -23,7 +23,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from runtime.admin import AdminConfig
+from runtime.health import HealthConfig
+from runtime.safemode import WatchdogConfig
+from runtime.schedule import ScheduleConfig
 from runtime.settings import ConfigError, Problem, build, locate, setting, toml_key_lines
+from runtime.visits import VisitConfig
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +63,10 @@ class InputConfig:
     retain_s: float = setting(
         0.15, "a visitor that leaves and re-enters nearby within this time keeps its id",
         range=(0, 2))
+    retain_sources: tuple[str, ...] = setting(
+        ("camera",), "sources whose visitors are retained: camera blobs flicker; taps on a "
+        "touchscreen should each count, so touch is off by default",
+        choices=("camera", "touch", "mouse", "replay", "sim"), max_items=5)
     retain_distance_px: float = setting(
         60.0, "how near (screen pixels) a re-entry must be to keep the old id", range=(0, 500))
     ignore_zones: tuple[tuple[float, float, float, float], ...] = setting(
@@ -107,6 +116,11 @@ class KioskConfig:
     playlist: tuple[PlaylistEntry, ...] = setting(
         (PlaylistEntry(),), "exhibits in rotation, in order", min_items=1, max_items=64)
     runtime: RuntimeConfig = setting(RuntimeConfig(), "engine settings")
+    visits: VisitConfig = setting(VisitConfig(), "when a visit ends; attract mode between visits")
+    schedule: ScheduleConfig = setting(ScheduleConfig(), "opening hours and closed dates")
+    admin: AdminConfig = setting(AdminConfig(), "the hidden technicians' panel")
+    health: HealthConfig = setting(HealthConfig(), "the localhost monitoring endpoint")
+    watchdog: WatchdogConfig = setting(WatchdogConfig(), "freeze detection and safe mode")
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
 

@@ -7,6 +7,7 @@ Lifecycle (one instance per time an exhibit is shown)::
     exhibit.on_visitor(event)  ...     # zero or more per frame, before update
     exhibit.update(dt)         ...     # fixed steps of dt seconds: the only place state changes
     exhibit.draw(surface, alpha)       # once per frame; reads state, never mutates it
+    exhibit.on_visit_start() / on_visit_end()   # a visit begins / ends (attract mode between)
     exhibit.leave()                    # stop workers, release memory
 
 Everything an exhibit needs comes in through :class:`ExhibitContext`: no globals, no import-time
@@ -45,6 +46,10 @@ class Exhibit(Protocol):
 
     def draw(self, surface: pygame.Surface, alpha: float) -> None: ...
 
+    def on_visit_start(self) -> None: ...
+
+    def on_visit_end(self) -> None: ...
+
 
 @dataclass
 class ExhibitContext:
@@ -62,6 +67,9 @@ class ExhibitContext:
         log: the exhibit's logger.
         audio: the sound engine's small API, or ``None`` while the kiosk runs silent.
         vision: the camera's presence mask and motion field, or ``None`` with no camera.
+        visit: the visit tracker (``visit.attract`` is True while nobody is there; ``state`` is
+            idle / active / warning); ``None`` only in isolated tests.
+        safe_mode: True after a crash loop: exhibits must not load models (draw a plain fallback).
     """
 
     size: tuple[int, int]
@@ -75,6 +83,8 @@ class ExhibitContext:
     log: logging.Logger
     audio: Any = None
     vision: Any = None
+    visit: Any = None
+    safe_mode: bool = False
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +132,12 @@ class BaseExhibit:
 
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
         pass
+
+    def on_visit_start(self) -> None:
+        """A visit began (the first visitor after a quiet spell): leave attract mode."""
+
+    def on_visit_end(self) -> None:
+        """Nobody has been there for ``[visits] idle_s``: reset and return to attract mode."""
 
 
 @dataclass(frozen=True)

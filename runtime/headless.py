@@ -109,20 +109,46 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
     return n
 
 
+def rotation_config(cfg: KioskConfig, rotate_s: float) -> KioskConfig:
+    """Every registered exhibit in one playlist, ``rotate_s`` each, with short visits (soak)."""
+    from dataclasses import replace
+
+    from exhibits import REGISTRY
+    from runtime.app import replace_playlist
+
+    names = list(REGISTRY) * (2 if len(REGISTRY) == 1 else 1)  # a rotation needs two entries
+    cfg = replace_playlist(cfg, *((name, rotate_s) for name in names))
+    return replace(cfg, visits=replace(cfg.visits, idle_s=10.0, warning_s=3.0))
+
+
 def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int],
-          visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True) -> dict:
-    """Run ``exhibit`` headless in real time and return its figures (see module docstring)."""
+          visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True,
+          rotate_s: float = 20.0) -> dict:
+    """Run ``exhibit`` headless in real time and return its figures (see module docstring).
+
+    ``exhibit == "all"`` runs every registered exhibit in rotation (``rotate_s`` each, switching
+    only between visits; simulated visitors come in waves so visits end) — the soak run.
+    """
     _init_pygame()
     from runtime.app import DisplayPresenter, Kiosk
+    from runtime.sources import SimulatedVisitors
 
-    cfg = cfg.with_overrides(size=size, exhibit=exhibit, windowed=True)
+    if exhibit == "all":
+        cfg = rotation_config(cfg.with_overrides(size=size, windowed=True), rotate_s)
+        sources = ([SimulatedVisitors(cfg.runtime.seed, busy_s=40.0, quiet_s=30.0)]
+                   if visitors == "sim" else visitor_sources(visitors, cfg.runtime.seed))
+    else:
+        cfg = cfg.with_overrides(size=size, exhibit=exhibit, windowed=True)
+        sources = visitor_sources(visitors, cfg.runtime.seed)
     gc.collect()
     rss_start = rss_mb()
+    rss_warm = rss_start
     presenter = DisplayPresenter(size, fullscreen=False, vsync=False, hide_cursor=True)
-    kiosk = Kiosk(cfg, presenter, sources=visitor_sources(visitors, cfg.runtime.seed))
+    kiosk = Kiosk(cfg, presenter, sources=sources)
     kiosk.start()
     period = 1.0 / cfg.display.fps
     latencies: list[float] = []
+    shown: dict[str, int] = {}
     t_start = time.perf_counter()
     warm_end = t_start + warmup_s
     measured_start = None
@@ -137,7 +163,12 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 measured_start = now
                 warm_frames = kiosk.frame_count
                 kiosk.stages.reset()
+                gc.collect()
+                rss_warm = rss_mb()
+            before = kiosk.current
             report = kiosk.frame()
+            if kiosk.current is not before and kiosk.current is not None:
+                shown[kiosk.current.name] = shown.get(kiosk.current.name, 0) + 1
             if measured_start is not None:
                 latencies.extend(report.latencies_ms)
             if paced:
@@ -150,6 +181,8 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
         elapsed = time.perf_counter() - (measured_start or t_start)
         frames = kiosk.frame_count - warm_frames
         lat = np.asarray(latencies) if latencies else np.zeros(1)
+        gc.collect()
+        rss_end = rss_mb()
         result = {
             "exhibit": exhibit,
             "size": f"{size[0]}x{size[1]}",
@@ -166,7 +199,11 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 "p95": round(float(np.percentile(lat, 95)), 3),
                 "events": len(latencies),
             },
-            "rss_mb": {"start": round(rss_start, 1), "end": round(rss_mb(), 1)},
+            "rss_mb": {"start": round(rss_start, 1), "after_warmup": round(rss_warm, 1),
+                       "end": round(rss_end, 1),
+                       "growth_after_warmup": round(rss_end - rss_warm, 1)},
+            "visits": kiosk.visit.visits,
+            "exhibits_shown": shown,
             "exhibit_errors": dict(kiosk.failures),
         }
     finally:

@@ -1,18 +1,33 @@
-"""Logging set-up: one line per state change to stderr and a rotating file.
+"""Logging set-up: one line per state change to stderr and a rotating, structured file.
 
 The file lives in ``[runtime] log_dir`` (relative paths resolve against the config file's
-folder): ``kiosk.log``, rotated at 5 MB, 5 old files kept, so months of unattended running never
-fill a disk. Failure mode: an unwritable log folder logs to stderr only, with a warning.
+folder): ``kiosk.log``, one JSON object per line (``ts``, ``level``, ``logger``, ``msg``, and
+``exc`` with the traceback when there is one) so monitoring tools can parse it, rotated at 5 MB
+with 5 old files kept, so months of unattended running never fill a disk. stderr gets the same
+lines in plain text for people. Failure mode: an unwritable log folder logs to stderr only.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import sys
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: ts (ISO local time), level, logger, msg, exc."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+               "level": record.levelname.lower(), "logger": record.name,
+               "msg": record.getMessage()}
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
 
 
 def setup_logging(level: str = "info", log_dir: Path | None = None) -> Path | None:
@@ -36,6 +51,6 @@ def setup_logging(level: str = "info", log_dir: Path | None = None) -> Path | No
     except OSError as err:
         root.warning("cannot write logs to %s (%s); logging to stderr only", log_dir, err)
         return None
-    fh.setFormatter(logging.Formatter(FORMAT))
+    fh.setFormatter(JsonLines())
     root.addHandler(fh)
     return path

@@ -104,7 +104,7 @@ def build_chain(cfg: InputConfig, screen_size: tuple[int, int],
         Calibrate(homography),
         IgnoreZones(cfg.ignore_zones),
         Dejitter(cfg.dejitter_px, screen_size),
-        Retain(cfg.retain_s, cfg.retain_distance_px, screen_size),
+        Retain(cfg.retain_s, cfg.retain_distance_px, screen_size, cfg.retain_sources),
     ]
 
 

@@ -8,8 +8,8 @@
    ignored for its whole life.
 4. :class:`Dejitter` — moves smaller than ``dejitter_px`` screen pixels are dropped.
 5. :class:`Retain` — a ``leave`` is held for ``retain_s``; a new visitor from the same source that
-   enters within ``retain_distance_px`` of it takes over the old id (flickering camera blobs and
-   double taps stay one visitor).
+   enters within ``retain_distance_px`` of it takes over the old id (flickering camera blobs stay
+   one visitor). Only for ``retain_sources`` (camera by default: two taps are two taps).
 6. :class:`Lifecycle` — guarantees every visitor seen by an exhibit is enter → move* → leave.
 
 Every processor has ``process(event, now) -> list[VisitorEvent]`` and ``flush(now)`` for events
@@ -129,8 +129,10 @@ class Retain(PostProcessor):
     Distances are in screen pixels (``distance_px``) so the knob means the same on any screen.
     """
 
-    def __init__(self, retain_s: float, distance_px: float, screen_size: tuple[int, int]):
+    def __init__(self, retain_s: float, distance_px: float, screen_size: tuple[int, int],
+                 sources: tuple[str, ...] = ("camera", "touch", "mouse", "replay", "sim")):
         self.retain_s = retain_s
+        self.sources = sources
         self.distance_px = distance_px
         self.size = screen_size
         self._held: dict[str, VisitorEvent] = {}
@@ -140,7 +142,7 @@ class Retain(PostProcessor):
         return math.hypot((a[0] - b[0]) * self.size[0], (a[1] - b[1]) * self.size[1])
 
     def process(self, event: VisitorEvent, now: float) -> list[VisitorEvent]:
-        if self.retain_s <= 0:
+        if self.retain_s <= 0 or event.source not in self.sources:
             return [event]
         vid = self._alias.get(event.visitor_id, event.visitor_id)
         if event.kind == "enter" and vid == event.visitor_id:
@@ -153,6 +155,8 @@ class Retain(PostProcessor):
                 self._alias[event.visitor_id] = old.visitor_id
                 delta = (event.pos[0] - old.pos[0], event.pos[1] - old.pos[1])
                 return [replace(event, kind="move", visitor_id=old.visitor_id, delta=delta)]
+            if vid in self._held:  # the same id is back, but far away: the old visitor left
+                return [replace(self._held.pop(vid), t=event.t), event]
         if event.kind == "leave":
             self._alias.pop(event.visitor_id, None)
             self._held[vid] = replace(event, visitor_id=vid)

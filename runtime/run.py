@@ -41,11 +41,13 @@ def torch_device(choice: str) -> str:
     return "cpu"
 
 
-def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | None = None) -> int:
-    """Run until stopped; returns the process exit code (0 clean, 1 no display)."""
+def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | None = None,
+        overrides=lambda c: c) -> int:
+    """Run until stopped; returns the exit code (0 clean, 1 no display, 3 admin exit)."""
     base = config_path.parent if config_path else Path.cwd()
     log_dir = Path(cfg.runtime.log_dir)
-    setup_logging(cfg.runtime.log_level, log_dir if log_dir.is_absolute() else base / log_dir)
+    log_dir = log_dir if log_dir.is_absolute() else base / log_dir
+    setup_logging(cfg.runtime.log_level, log_dir)
     os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
     os.environ.setdefault("SDL_MOUSE_TOUCH_EVENTS", "0")  # real mice never fake touches
     # A fixed X11 class lets technicians' tools (xdotool, window rules) find the kiosk window.
@@ -59,6 +61,9 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         return 1
     pygame.font.init()
     from runtime.app import DisplayPresenter, Kiosk
+    from runtime.health import HealthServer
+    from runtime.safemode import StartLedger
+    from runtime.watchdog import Watchdog, sd_notify
 
     stop = {"requested": False}
 
@@ -68,28 +73,51 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    ledger = StartLedger(log_dir / "starts.json")
+    safe_mode = ledger.record_start(cfg.watchdog)
     d = cfg.display
     try:
         presenter = DisplayPresenter(d.size_px, fullscreen=d.fullscreen, vsync=d.vsync,
                                      hide_cursor=d.hide_cursor)
     except pygame.error as err:
         print(f"{NO_DISPLAY} ({err})")
+        ledger.record_clean_stop()
         return 1
-    kiosk = Kiosk(cfg, presenter, sources=visitor_sources(visitors, cfg.runtime.seed),
-                  device=torch_device(cfg.runtime.device))
+    sources = [] if safe_mode else visitor_sources(visitors, cfg.runtime.seed)
+    kiosk = Kiosk(cfg, presenter, sources=sources, device=torch_device(cfg.runtime.device),
+                  config_path=config_path, overrides=overrides, safe_mode=safe_mode)
+    health = None
+    if cfg.health.port:
+        try:
+            health = HealthServer(cfg.health.port)
+            health.start()
+        except OSError as err:
+            log.error("health endpoint disabled: port %d unavailable (%s)", cfg.health.port, err)
+            health = None
+    watchdog = Watchdog(cfg.watchdog.freeze_s, cfg.watchdog.exit_after_s)
     kiosk.start()
-    log.info("kiosk started: %dx%d %s at %d fps", *d.size_px,
-             "fullscreen" if d.fullscreen else "windowed", d.fps)
+    watchdog.start()
+    sd_notify("READY=1")
+    log.info("kiosk started: %dx%d %s at %d fps%s", *d.size_px,
+             "fullscreen" if d.fullscreen else "windowed", d.fps,
+             " in SAFE MODE" if safe_mode else "")
     period = 1.0 / d.fps
     next_t = time.perf_counter()
+    next_publish = 0.0
     try:
-        while not stop["requested"]:
+        while not stop["requested"] and kiosk.exit_code is None:
             events = pygame.event.get()
             for ev in events:
-                if not d.fullscreen and (ev.type == pygame.QUIT or (
+                # In fullscreen nothing a visitor presses quits (Alt+F4 arrives as QUIT).
+                if not kiosk.cfg.display.fullscreen and (ev.type == pygame.QUIT or (
                         ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE)):
                     stop["requested"] = True
             kiosk.frame(events)
+            watchdog.beat()
+            now = time.perf_counter()
+            if health is not None and now >= next_publish:
+                next_publish = now + 1.0
+                health.publish(kiosk.health())
             next_t += period
             delay = next_t - time.perf_counter()
             if delay > 0:
@@ -97,7 +125,14 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
             elif delay < -period:
                 next_t = time.perf_counter()
     finally:
+        sd_notify("STOPPING=1")
+        watchdog.stop()
+        if health is not None:
+            health.stop()
         kiosk.stop()
         pygame.quit()
-    log.info("kiosk stopped cleanly after %d frames", kiosk.frame_count)
-    return 0
+        ledger.record_clean_stop()
+    code = kiosk.exit_code or 0
+    log.info("kiosk stopped cleanly after %d frames%s", kiosk.frame_count,
+             " (exit to desktop from the admin panel)" if code else "")
+    return code

@@ -193,7 +193,7 @@ def build(cls: type, data: dict, path: str, out: list[Problem]) -> Any:
     return None if len(out) > before else obj
 
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+(\[\d+\])*$")
 
 
 def _join(path: str, key: str) -> str:

@@ -121,17 +121,23 @@ class SimulatedVisitors:
         arrival_s: mean seconds between arrivals while below ``max_visitors``.
         linger_s: (min, max) seconds a visitor stands still at each stop.
         first_arrival_s: when the first visitor arrives (so a 2 s render shows someone).
+        busy_s / quiet_s: if ``busy_s`` is set, visitors arrive only during the first ``busy_s``
+            of every ``busy_s + quiet_s`` seconds, so the room empties and visits end (soaks,
+            attract-mode tests). Default: arrivals never stop.
     """
 
     name = "sim"
 
     def __init__(self, seed: int = 0, *, max_visitors: int = 4, arrival_s: float = 2.5,
-                 linger_s: tuple[float, float] = (1.2, 3.5), first_arrival_s: float = 0.1):
+                 linger_s: tuple[float, float] = (1.2, 3.5), first_arrival_s: float = 0.1,
+                 busy_s: float | None = None, quiet_s: float = 0.0):
         self.rng = np.random.default_rng(seed)
         self.max_visitors = max_visitors
         self.arrival_s = arrival_s
         self.linger_s = linger_s
         self.first_arrival_s = first_arrival_s
+        self.busy_s, self.quiet_s = busy_s, quiet_s
+        self._t0: float | None = None
         self._walkers: list[_Walker] = []
         self._next_id = 0
         self._next_arrival: float | None = None
@@ -160,17 +166,22 @@ class SimulatedVisitors:
 
     def poll(self, now: float, emit: Emit) -> None:
         if self._last is None:
-            self._last = now
+            self._last = self._t0 = now
             self._next_arrival = now + self.first_arrival_s
         dt = min(0.25, max(0.0, now - self._last))
         self._last = now
         assert self._next_arrival is not None
         if now >= self._next_arrival:
-            if len(self._walkers) < self.max_visitors:
+            if len(self._walkers) < self.max_visitors and self._arrivals_open(now):
                 self._walkers.append(self._spawn())
             self._next_arrival = now + float(self.rng.exponential(self.arrival_s)) + 0.3
         for w in list(self._walkers):
             self._advance(w, dt, now, emit)
+
+    def _arrivals_open(self, now: float) -> bool:
+        if self.busy_s is None or self._t0 is None:
+            return True
+        return (now - self._t0) % (self.busy_s + self.quiet_s) < self.busy_s
 
     def _advance(self, w: _Walker, dt: float, now: float, emit: Emit) -> None:
         before = w.pos.copy()

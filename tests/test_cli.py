@@ -62,7 +62,7 @@ def test_bench_json_reports_every_key():
     assert set(result["frame_ms"]) == {"p50", "p95", "p99", "max"}
     assert set(result["stages_ms"]) >= {"input", "update", "draw", "present"}
     assert set(result["input_to_present_ms"]) >= {"p50", "p95"}
-    assert set(result["rss_mb"]) == {"start", "end"}
+    assert set(result["rss_mb"]) >= {"start", "end"}
     assert result["frames"] > 0 and result["input_to_present_ms"]["events"] > 0
     assert result["frame_ms"]["p50"] <= result["frame_ms"]["p99"] <= result["frame_ms"]["max"]
 

@@ -232,3 +232,11 @@ def test_replay_plays_unsorted_recordings_in_time_order():
     got = []
     replay.poll(0.0, got.append)
     assert [e.visitor_id for e in got] == ["a"]
+
+
+def test_retain_releases_a_held_leave_when_the_same_id_returns_far_away():
+    r = Retain(0.5, 50.0, SIZE)
+    r.process(ev("enter", "touch:1:0", 0.01, 0.01, 0.0), 0.0)
+    assert r.process(ev("leave", "touch:1:0", 0.01, 0.01, 0.1), 0.1) == []
+    out = r.process(ev("enter", "touch:1:0", 0.99, 0.99, 0.2), 0.2)
+    assert [(e.kind, e.pos) for e in out] == [("leave", (0.01, 0.01)), ("enter", (0.99, 0.99))]

@@ -1,0 +1,337 @@
+"""The hidden admin panel for technicians.
+
+Opening it: tap the screen corners in the configured order (default top-left, top-right,
+bottom-right, bottom-left) within ``sequence_s`` seconds, then enter the PIN. The PIN is stored
+only as a salted PBKDF2 hash in the config (``python kiosk.py pin NEW`` prints the line). Three
+wrong PINs lock the pad for ``lockout_s``. The panel closes itself after ``auto_close_s`` without
+a touch.
+
+The panel shows live health (fps, frame-time graph, per-stage ms, camera, audio, model device,
+memory trend, visits, config errors) and offers: switch exhibit, test pattern (``diagnostic``),
+camera calibration (when a camera is configured), reload config, exit to desktop, close. Actions
+are returned to the engine as :class:`AdminAction`; the panel itself changes nothing else.
+
+While the panel or PIN pad is open, touch and mouse visitors go to it, not to the exhibit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from runtime.events import VisitorEvent
+from runtime.settings import setting
+
+if TYPE_CHECKING:
+    import pygame
+
+    from runtime.assets import Assets
+
+CORNERS = ("tl", "tr", "br", "bl")
+PBKDF2_ITERATIONS = 60_000
+
+
+def hash_pin(pin: str, *, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """``pbkdf2_sha256$ITERATIONS$SALT$HASH`` for a PIN of 4–12 digits."""
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("a PIN must be 4 to 12 digits")
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Constant-time check of ``pin`` against a :func:`hash_pin` string; False if malformed."""
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        got = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def _valid_hash(stored: str) -> bool:
+    parts = stored.split("$")
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+        return False
+    try:
+        bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    """``[admin]``: how technicians open the hidden panel."""
+
+    enabled: bool = setting(True, "allow the hidden admin panel")
+    corner_sequence: tuple[str, ...] = setting(
+        ("tl", "tr", "br", "bl"), "corners to tap in order: tl, tr, br, bl",
+        choices=CORNERS, min_items=3, max_items=8)
+    corner_size: float = setting(0.08, "size of a corner hot zone, as a fraction of the screen",
+                                 range=(0.02, 0.3))
+    sequence_s: float = setting(6.0, "time allowed for the whole corner sequence, seconds",
+                                range=(1, 30))
+    pin_hash: str = setting(
+        "", "PBKDF2 hash of the PIN; make one with `python kiosk.py pin 1234`. Empty: the "
+        "panel cannot be opened")
+    max_attempts: int = setting(3, "wrong PINs before the pad locks", range=(1, 10))
+    lockout_s: float = setting(300.0, "how long the pad stays locked", range=(10, 86400))
+    auto_close_s: float = setting(60.0, "the panel closes after this long untouched",
+                                  range=(10, 3600))
+
+    def check(self) -> list[tuple[str, str]]:
+        if self.pin_hash and not _valid_hash(self.pin_hash):
+            return [("pin_hash", "is not a PIN hash; make one with `python kiosk.py pin 1234`")]
+        return []
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """What a technician asked for: ``kind`` is switch, reload, calibrate, exit or close."""
+
+    kind: str
+    exhibit: str = ""
+
+
+@dataclass
+class Button:
+    label: str
+    rect: tuple[int, int, int, int]
+    action: AdminAction | None = None
+    key: str = ""
+
+
+class AdminPanel:
+    """Corner-sequence detector, PIN pad and health panel (see module docstring).
+
+    Args:
+        cfg: ``[admin]`` settings.
+        size: screen size in pixels.
+        exhibits: registered exhibit names for the switch buttons.
+        can_calibrate: show the camera calibration button.
+    """
+
+    def __init__(self, cfg: AdminConfig, size: tuple[int, int], exhibits: list[str],
+                 can_calibrate: bool = False):
+        self.cfg = cfg
+        self.size = size
+        self.exhibits = exhibits
+        self.can_calibrate = can_calibrate
+        self.mode = "closed"  # closed | pin | panel
+        self.entered = ""
+        self.message = ""
+        self.failed_attempts = 0
+        self.locked_until = 0.0
+        self.last_touch_t = 0.0
+        self._corners: deque[tuple[float, str]] = deque(maxlen=len(cfg.corner_sequence))
+        self._buttons: list[Button] = []
+
+    @property
+    def is_open(self) -> bool:
+        return self.mode != "closed"
+
+    def corner_of(self, pos: tuple[float, float]) -> str | None:
+        c = self.cfg.corner_size
+        x, y = pos
+        horiz = "l" if x <= c else "r" if x >= 1 - c else None
+        vert = "t" if y <= c else "b" if y >= 1 - c else None
+        return f"{vert}{horiz}" if horiz and vert else None
+
+    def locked(self, now: float) -> bool:
+        return now < self.locked_until
+
+    # --- input -----------------------------------------------------------------------------------
+    def handle(self, event: VisitorEvent, now: float) -> AdminAction | None:
+        """Feed a touch/mouse event. Returns an action when a button is pressed."""
+        if event.source not in ("touch", "mouse") or not self.cfg.enabled:
+            return None
+        if self.mode == "closed":
+            if event.kind == "enter":
+                self._watch_corners(event, now)
+            return None
+        self.last_touch_t = now
+        if event.kind != "enter":
+            return None
+        px = (event.pos[0] * self.size[0], event.pos[1] * self.size[1])
+        for b in self._layout():
+            x, y, w, h = b.rect
+            if x <= px[0] < x + w and y <= px[1] < y + h:
+                return self._press(b, now)
+        return None
+
+    def _watch_corners(self, event: VisitorEvent, now: float) -> None:
+        corner = self.corner_of(event.pos)
+        if corner is None:
+            self._corners.clear()
+            return
+        self._corners.append((now, corner))
+        seq = tuple(c for _, c in self._corners)
+        if seq == self.cfg.corner_sequence and now - self._corners[0][0] <= self.cfg.sequence_s:
+            self._corners.clear()
+            if self.cfg.pin_hash:
+                self.mode, self.entered, self.last_touch_t = "pin", "", now
+                self.message = ""
+
+    def _press(self, button: Button, now: float) -> AdminAction | None:
+        if self.mode == "pin":
+            if button.key == "C":
+                self.entered = ""
+            elif button.key == "X":
+                self.close()
+            elif button.key == "OK":
+                self._submit(now)
+            elif button.key.isdigit() and len(self.entered) < 12:
+                self.entered += button.key
+            return None
+        if button.action is not None and button.action.kind == "close":
+            self.close()
+        return button.action
+
+    def _submit(self, now: float) -> None:
+        if self.locked(now):
+            self.entered = ""
+            return
+        if verify_pin(self.entered, self.cfg.pin_hash):
+            self.mode, self.failed_attempts, self.message = "panel", 0, ""
+        else:
+            self.failed_attempts += 1
+            left = self.cfg.max_attempts - self.failed_attempts
+            if left <= 0:
+                self.locked_until = now + self.cfg.lockout_s
+                self.failed_attempts = 0
+                self.message = "locked"
+            else:
+                self.message = f"wrong PIN · {left} tries left"
+        self.entered = ""
+
+    def close(self) -> None:
+        self.mode, self.entered = "closed", ""
+        self._buttons = []
+
+    def update(self, now: float) -> None:
+        if self.is_open and now - self.last_touch_t > self.cfg.auto_close_s:
+            self.close()
+
+    # --- layout and drawing ------------------------------------------------------------------
+    def _layout(self) -> list[Button]:
+        w, h = self.size
+        buttons: list[Button] = []
+        if self.mode == "pin":
+            cell = int(min(w, h) * 0.11)
+            x0, y0 = (w - 3 * cell) // 2, int(h * 0.28)
+            keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "C", "0", "OK"]
+            for i, k in enumerate(keys):
+                r, c = divmod(i, 3)
+                buttons.append(Button(k, (x0 + c * cell + 4, y0 + r * cell + 4, cell - 8,
+                                          cell - 8), key=k))
+            buttons.append(Button("✕", (w - cell, 0, cell, cell), key="X"))
+        elif self.mode == "panel":
+            bw, bh = int(w * 0.26), max(28, int(h * 0.065))
+            x, y = w - bw - int(w * 0.03), int(h * 0.12)
+            actions = [(f"show {n}", AdminAction("switch", n)) for n in self.exhibits]
+            actions.append(("test pattern", AdminAction("switch", "diagnostic")))
+            if self.can_calibrate:
+                actions.append(("calibrate camera", AdminAction("calibrate")))
+            actions += [("reload config", AdminAction("reload")),
+                        ("exit to desktop", AdminAction("exit")),
+                        ("close", AdminAction("close"))]
+            for label, action in actions:
+                buttons.append(Button(label, (x, y, bw, bh - 6), action))
+                y += bh
+        self._buttons = buttons
+        return buttons
+
+    def draw(self, surface: pygame.Surface, assets: Assets, health: dict[str, Any],
+             now: float) -> None:
+        """Draw the PIN pad or the panel over the exhibit (reads state only)."""
+        import pygame
+
+        if not self.is_open:
+            return
+        w, h = self.size
+        shade = pygame.Surface((w, h), pygame.SRCALPHA)
+        shade.fill((6, 8, 16, 230))
+        surface.blit(shade, (0, 0))
+        font = assets.font(max(12, h // 34))
+        small = assets.font(max(10, h // 52))
+        for b in self._layout():
+            pygame.draw.rect(surface, (40, 52, 84), b.rect, border_radius=8)
+            pygame.draw.rect(surface, (110, 130, 180), b.rect, 1, border_radius=8)
+            label = font.render(b.label, True, (230, 236, 250))
+            x, y, bw, bh = b.rect
+            surface.blit(label, (x + (bw - label.get_width()) // 2,
+                                 y + (bh - label.get_height()) // 2))
+        if self.mode == "pin":
+            title = "관리자 PIN · Admin PIN"
+            if self.locked(now):
+                left = int(self.locked_until - now)
+                title = f"잠김 · Locked {left // 60}:{left % 60:02d}"
+            t = font.render(title, True, (230, 236, 250))
+            surface.blit(t, ((w - t.get_width()) // 2, int(h * 0.1)))
+            dots = font.render("●" * len(self.entered) or " ", True, (255, 214, 80))
+            surface.blit(dots, ((w - dots.get_width()) // 2, int(h * 0.18)))
+            if self.message and not self.locked(now):
+                m = small.render(self.message, True, (255, 140, 120))
+                surface.blit(m, ((w - m.get_width()) // 2, int(h * 0.23)))
+            return
+        self._draw_health(surface, font, small, health)
+
+    def _draw_health(self, surface, font, small, health: dict[str, Any]) -> None:
+        import pygame
+
+        w, h = self.size
+        x, y = int(w * 0.04), int(h * 0.05)
+        surface.blit(font.render("관리 · Admin", True, (255, 214, 80)), (x, y))
+        y += int(h * 0.07)
+        for line in health_lines(health):
+            surface.blit(small.render(line, True, (215, 222, 240)), (x, y))
+            y += small.get_linesize() + 2
+        frames = health.get("frame_ms_recent", [])
+        gw, gh = int(w * 0.45), int(h * 0.16)
+        gx, gy = x, h - gh - int(h * 0.05)
+        pygame.draw.rect(surface, (20, 26, 44), (gx, gy, gw, gh))
+        for ms, colour in ((16.7, (80, 200, 120)), (33.3, (230, 90, 80))):
+            yy = gy + gh - int(gh * ms / 50)
+            pygame.draw.line(surface, colour, (gx, yy), (gx + gw - 1, yy))
+        if len(frames) > 1:
+            step = gw / (len(frames) - 1)
+            pts = [(gx + i * step, gy + gh - min(gh - 1, gh * v / 50))
+                   for i, v in enumerate(frames)]
+            pygame.draw.lines(surface, (230, 236, 250), False, pts)
+
+
+def health_lines(health: dict[str, Any]) -> list[str]:
+    """The panel's text lines from a health snapshot (also used by tests)."""
+    stages = health.get("stages_ms", {})
+    cam = health.get("camera", {})
+    audio = health.get("audio", {})
+    mem = health.get("memory_mb", {})
+    lines = [
+        f"status {health.get('status', '?')}   exhibit {health.get('exhibit', '-')}   "
+        f"uptime {health.get('uptime_s', 0) / 3600:.1f} h",
+        f"fps {health.get('fps', 0):.1f}   frame p99 {health.get('frame_p99_ms', 0):.1f} ms",
+        "stages " + "  ".join(f"{k} {v:.1f}" for k, v in stages.items()),
+        f"camera {cam.get('status', 'none')}   frame age {cam.get('frame_age_s', '-')} s   "
+        f"people {cam.get('people', 0)}",
+        f"audio {audio.get('status', 'none')} {audio.get('device', '')}   "
+        f"underflows {audio.get('underflows', 0)}",
+        f"models on {health.get('device', 'cpu')}   memory {mem.get('now', 0):.0f} MB "
+        f"(start {mem.get('start', 0):.0f}, hour ago {mem.get('hour_ago', 0):.0f})",
+        f"visits today {health.get('visits_today', 0)}   visitors now "
+        f"{health.get('visitors_present', 0)}   visit {health.get('visit_state', '-')}",
+    ]
+    if health.get("safe_mode"):
+        lines.append("SAFE MODE: started after repeated crashes (no camera, no models)")
+    if health.get("config_error"):
+        lines.append(f"config refused: {health['config_error']}")
+    if health.get("last_error"):
+        lines.append(f"last error: {health['last_error']}")
+    return lines
