@@ -7,6 +7,7 @@
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
     python kiosk.py doctor
     python kiosk.py pin NEW_PIN
+    python kiosk.py report [--from DATE] [--to DATE] --out DIR
 
 Exit codes: 0 success; 1 runtime failure (no display, unwritable output); 2 invalid input
 (config, arguments, recordings).
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 DEFAULT_CONFIG = ROOT / "config.toml"
-COMMANDS = ("run", "check", "render", "bench", "doctor", "pin")
+COMMANDS = ("run", "check", "render", "bench", "doctor", "pin", "report")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -35,6 +36,15 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= w <= 7680 and 16 <= h <= 4320):
         raise argparse.ArgumentTypeError(f"size must be 16..7680 x 16..4320, got {text!r}")
     return w, h
+
+
+def parse_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"dates look like 2026-11-21, got {text!r}") from None
 
 
 def positive_seconds(text: str) -> float:
@@ -91,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(ben)
 
     sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
+    rep = sub.add_parser("report", help="plots and a CSV of visits for curators")
+    rep.add_argument("--from", dest="date_from", type=parse_date, help="first day, YYYY-MM-DD")
+    rep.add_argument("--to", dest="date_to", type=parse_date, help="last day, YYYY-MM-DD")
+    rep.add_argument("--out", type=Path, required=True, help="folder for the report")
+    rep.add_argument("--db", type=Path, help="analytics database (default: from the config)")
+    add_config(rep)
     pin = sub.add_parser("pin", help="print the [admin] pin_hash line for a new admin PIN")
     pin.add_argument("new_pin", help="4 to 12 digits")
     return p
@@ -148,6 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     cfg = _load(args.config)
     if cfg is None:
         return 2
+    if args.command == "report":
+        from runtime.report import report
+
+        db = args.db or args.config.parent / cfg.analytics.db_path
+        try:
+            files = report(db, args.out, args.date_from, args.date_to)
+        except FileNotFoundError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print(f"wrote {len(files)} files to {args.out} (open {args.out / 'index.html'})")
+        return 0
     if args.command == "run":
         if args.exhibit and not _exhibit_known(args.exhibit):
             return 2

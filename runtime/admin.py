@@ -325,7 +325,8 @@ def health_lines(health: dict[str, Any]) -> list[str]:
         f"underflows {audio.get('underflows', 0)}",
         f"models on {health.get('device', 'cpu')}   memory {mem.get('now', 0):.0f} MB "
         f"(start {mem.get('start', 0):.0f}, hour ago {mem.get('hour_ago', 0):.0f})",
-        f"visits today {health.get('visits_today', 0)}   visitors now "
+        f"visits today {health.get('visits_today', 0)} (median "
+        f"{health.get('median_visit_s', 0):.0f} s)   visitors now "
         f"{health.get('visitors_present', 0)}   visit {health.get('visit_state', '-')}",
     ]
     if health.get("safe_mode"):

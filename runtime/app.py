@@ -32,6 +32,7 @@ from typing import Any
 import pygame
 
 from runtime.admin import AdminAction, AdminPanel
+from runtime.analytics import NullAnalytics
 from runtime.assets import Assets
 from runtime.clock import FixedStepClock
 from runtime.config import KioskConfig
@@ -91,6 +92,8 @@ class Kiosk:
         config_path: watch this file and apply valid changes at visit boundaries (None: off).
         overrides: re-applied to every reloaded config (the command line's ``--windowed`` etc.).
         safe_mode: started after a crash loop: exhibits load no models.
+        audio: the sound engine handed to exhibits (None: silent).
+        analytics: where anonymous counts go (default: nowhere).
     """
 
     def __init__(self, cfg: KioskConfig, presenter: Presenter, *,
@@ -101,7 +104,7 @@ class Kiosk:
                  exhibit_factory: Callable[[str, ExhibitContext], Exhibit] | None = None,
                  device: str = "cpu", config_path: Path | None = None,
                  overrides: Callable[[KioskConfig], KioskConfig] = lambda c: c,
-                 safe_mode: bool = False, audio: Any = None):
+                 safe_mode: bool = False, audio: Any = None, analytics: Any = None):
         from exhibits import REGISTRY
 
         self.cfg = cfg
@@ -116,6 +119,7 @@ class Kiosk:
         self.device = device
         self.safe_mode = safe_mode
         self.audio = audio
+        self.analytics = analytics or NullAnalytics(wall_fn)
         self.overrides = overrides
         self.pointer = PointerSource(self.size, mouse=cfg.input.mouse, touch=cfg.input.touch)
         self.pipeline: Pipeline = build_pipeline(cfg.input, self.size, [self.pointer, *sources])
@@ -149,7 +153,8 @@ class Kiosk:
                               seed=self.cfg.runtime.seed, device=self.device, stages=self.stages,
                               frames=self.frames, now=self.time_fn,
                               log=logging.getLogger(f"kiosk.exhibit.{name}"), audio=self.audio,
-                              visit=self.visit, safe_mode=self.safe_mode)
+                              visit=self.visit, safe_mode=self.safe_mode,
+                              analytics=self.analytics)
 
     def _registry_factory(self, name: str, ctx: ExhibitContext) -> Exhibit:
         from exhibits import REGISTRY
@@ -168,6 +173,7 @@ class Kiosk:
             self._failed(name, "enter", err)
             return None
         log.info("exhibit %s shown", name)
+        self.analytics.record("exhibit_shown", name)
         slot = Slot(name, ex)
         for e in list(self.pipeline.lifecycle.live.values()):
             self._call(slot, "on_visitor", VisitorEvent(
@@ -187,6 +193,7 @@ class Kiosk:
     def _failed(self, name: str, where: str, err: BaseException) -> None:
         self.failures[name] = self.failures.get(name, 0) + 1
         self.last_error = f"{name}.{where}: {type(err).__name__}: {err}"
+        self.analytics.record("error", name, label=f"{where}:{type(err).__name__}")
         tb = "".join(traceback.format_exception(err)).rstrip()
         state = "will be restarted" if self._playable(name) else "skipped for the rest of today"
         log.error("exhibit %s raised in %s (%s):\n%s", name, where, state, tb)
@@ -214,6 +221,7 @@ class Kiosk:
                 if restarted is not None:
                     restarted.shown_s = slot.shown_s
                     self.current = restarted
+                    self.analytics.record("recovery", slot.name, label="restarted")
                 else:
                     self.advance(cut=True)
             return False
@@ -374,13 +382,17 @@ class Kiosk:
 
     def _visit_changed(self, change: str) -> None:
         slots = [s for s in (self.outgoing, self.current) if s is not None]
+        exhibit = self.current.name if self.current else ""
         if change == "start":
             log.info("visit started")
+            self.analytics.record("visit_start", exhibit)
             for s in slots:
                 self._call(s, "on_visit_start")
             return
-        durations = self.visit.durations_s
-        log.info("visit ended after %.0f s", durations[-1] if durations else 0.0)
+        duration = self.visit.durations_s[-1] if self.visit.durations_s else 0.0
+        log.info("visit ended after %.0f s", duration)
+        self.analytics.record("visit_end", exhibit, value=round(duration, 1))
+        self.analytics.record("visitors_peak", exhibit, value=self.visit.peak_present)
         for s in slots:
             self._call(s, "on_visit_end")
         if self.pending_cfg is not None:
@@ -409,8 +421,10 @@ class Kiosk:
                 for slot in (self.outgoing, self.current):
                     if slot is not None:
                         self._call(slot, "on_visitor", e)
+            # A tap enters and leaves within one frame: it was present all the same.
+            entered = sum(1 for e in events if e.kind == "enter")
             change = self.visit.observe(t0, events=len(events),
-                                        present=len(self.pipeline.lifecycle.live))
+                                        present=max(len(self.pipeline.lifecycle.live), entered))
             if change:
                 self._visit_changed(change)
         tick = self.clock.tick()
@@ -461,6 +475,8 @@ class Kiosk:
                     out.append(e)  # the finger that opened the panel must not haunt the exhibit
                 continue
             self.admin.handle(e, now)  # the closed panel only watches for the corner sequence
+            if e.kind == "enter" and e.source in ("touch", "mouse"):
+                self.analytics.record("touch", self.current.name if self.current else "")
             out.append(e)
         return out
 
@@ -507,6 +523,7 @@ class Kiosk:
         elif self.safe_mode or self.config_error or self.failures or (
                 self.current is not None and self.current.name == "safe"):
             status = "degraded"
+        today = self.analytics.today()
         sources = [s for s in self.pipeline.sources if hasattr(s, "status")]
         camera = sources[0].status() if sources else {"status": "none"}
         audio = self.audio.status() if self.audio is not None and hasattr(self.audio, "status") \
@@ -524,7 +541,8 @@ class Kiosk:
             "device": self.device,
             "memory_mb": {"start": round(self._rss_start, 1), "now": round(rss_mb(), 1),
                           "hour_ago": round(hour_ago, 1)},
-            "visits_today": self.visit.visits,
+            "visits_today": today["visits"],
+            "median_visit_s": today["median_visit_s"],
             "visitors_present": self.visitors_present(),
             "visit_state": self.visit.state,
             "safe_mode": self.safe_mode,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.admin import AdminConfig
+from runtime.analytics import AnalyticsConfig
 from runtime.health import HealthConfig
 from runtime.safemode import WatchdogConfig
 from runtime.schedule import ScheduleConfig
@@ -121,6 +122,7 @@ class KioskConfig:
     admin: AdminConfig = setting(AdminConfig(), "the hidden technicians' panel")
     health: HealthConfig = setting(HealthConfig(), "the localhost monitoring endpoint")
     watchdog: WatchdogConfig = setting(WatchdogConfig(), "freeze detection and safe mode")
+    analytics: AnalyticsConfig = setting(AnalyticsConfig(), "anonymous counts and durations")
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
 

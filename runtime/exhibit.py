@@ -70,6 +70,8 @@ class ExhibitContext:
         visit: the visit tracker (``visit.attract`` is True while nobody is there; ``state`` is
             idle / active / warning); ``None`` only in isolated tests.
         safe_mode: True after a crash loop: exhibits must not load models (draw a plain fallback).
+        analytics: ``analytics.record(kind, exhibit, value, label)`` for anonymous counts
+            (e.g. ``"seed_planted"``, ``"landmark_discovered"``); never positions or images.
     """
 
     size: tuple[int, int]
@@ -85,6 +87,7 @@ class ExhibitContext:
     vision: Any = None
     visit: Any = None
     safe_mode: bool = False
+    analytics: Any = None
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:

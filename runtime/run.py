@@ -41,6 +41,22 @@ def torch_device(choice: str) -> str:
     return "cpu"
 
 
+def open_analytics(cfg: KioskConfig, base: Path):
+    """The analytics writer from ``[analytics]``, or the null one (off or unusable file)."""
+    from runtime.analytics import Analytics, NullAnalytics
+
+    if not cfg.analytics.enabled:
+        return NullAnalytics()
+    path = Path(cfg.analytics.db_path)
+    analytics = Analytics(path if path.is_absolute() else base / path, cfg.analytics)
+    try:
+        analytics.start()
+    except Exception as err:  # noqa: BLE001 - sqlite3/OSError: run on without analytics
+        log.error("analytics off: cannot open %s (%s)", analytics.path, err)
+        return NullAnalytics()
+    return analytics
+
+
 def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | None = None,
         overrides=lambda c: c) -> int:
     """Run until stopped; returns the exit code (0 clean, 1 no display, 3 admin exit)."""
@@ -84,8 +100,10 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         ledger.record_clean_stop()
         return 1
     sources = [] if safe_mode else visitor_sources(visitors, cfg.runtime.seed)
+    analytics = open_analytics(cfg, base)
     kiosk = Kiosk(cfg, presenter, sources=sources, device=torch_device(cfg.runtime.device),
-                  config_path=config_path, overrides=overrides, safe_mode=safe_mode)
+                  config_path=config_path, overrides=overrides, safe_mode=safe_mode,
+                  analytics=analytics)
     health = None
     if cfg.health.port:
         try:
@@ -130,6 +148,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         if health is not None:
             health.stop()
         kiosk.stop()
+        analytics.close()
         pygame.quit()
         ledger.record_clean_stop()
     code = kiosk.exit_code or 0

@@ -1,0 +1,247 @@
+"""Anonymous analytics: counts and durations in SQLite, written off the render loop.
+
+What is stored — and nothing else: an event *kind* from a fixed list (visit start/end, peak
+visitors, touch, seed planted, landmark discovered, info opened, language, exhibit shown, error,
+recovery), the exhibit, one number (a duration in seconds or a count) and a short label from the
+exhibit's own vocabulary (a landmark id, a language code, an error type). There are no
+positions, no images, no identifiers of people: the schema's CHECK constraints refuse anything
+else, so a future bug cannot start storing trajectories.
+
+* :class:`Analytics` is the kiosk's handle: :meth:`record` is O(1) and never blocks (a queue);
+  a background thread writes batches in one transaction every ``flush_s``.
+* SQLite in WAL mode with ``synchronous=NORMAL``: a power cut loses at most the last batch and
+  never corrupts the database. Every insert also updates ``daily`` (per day, hour, exhibit and
+  kind: count and total), which is kept forever; raw ``events`` are pruned after
+  ``retention_days``.
+* The schema has a version and forward migrations (:data:`MIGRATIONS`).
+
+Failure modes: an unwritable database logs one error and the kiosk runs on without analytics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import sqlite3
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from runtime.settings import setting
+
+log = logging.getLogger("kiosk.analytics")
+
+KINDS = ("visit_start", "visit_end", "visitors_peak", "touch", "seed_planted",
+         "landmark_discovered", "info_opened", "language", "exhibit_shown", "error", "recovery")
+LABEL_MAX = 48
+
+_KIND_CHECK = ", ".join(f"'{k}'" for k in KINDS)
+MIGRATIONS: list[str] = [
+    # 1: raw events (pruned after retention_days) and daily aggregates (kept forever).
+    f"""
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ts INTEGER NOT NULL,                 -- unix seconds
+        day TEXT NOT NULL CHECK (length(day) = 10),
+        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        exhibit TEXT NOT NULL CHECK (length(exhibit) <= 32),
+        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
+        value REAL NOT NULL DEFAULT 1,
+        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX})
+    );
+    CREATE INDEX events_day ON events(day);
+    CREATE TABLE daily (
+        day TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        exhibit TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
+        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX}),
+        count INTEGER NOT NULL,
+        total REAL NOT NULL,
+        PRIMARY KEY (day, hour, exhibit, kind, label)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    """``[analytics]``: anonymous counts and durations."""
+
+    enabled: bool = setting(True, "record anonymous counts and durations (never images or "
+                            "positions)")
+    db_path: str = setting("analytics.sqlite", "SQLite file (relative to the config folder)")
+    retention_days: int = setting(90, "days raw events are kept; daily totals are kept forever",
+                                  range=(1, 3650))
+    flush_s: float = setting(2.0, "seconds between writes to disk (the most a power cut loses)",
+                             range=(0.1, 60))
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open (creating or migrating) the database; WAL mode; returns the connection."""
+    con = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"{path} has schema {version}, newer than this kiosk's "
+                                    f"{SCHEMA_VERSION}")
+    for v in range(version, SCHEMA_VERSION):
+        con.execute("BEGIN")
+        for statement in MIGRATIONS[v].split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(v + 1),))
+        con.execute("COMMIT")
+        log.info("analytics database %s migrated to schema %d", path, v + 1)
+    return con
+
+
+def write_batch(con: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Insert ``(ts, exhibit, kind, value, label)`` rows and update ``daily`` in one transaction."""
+    con.execute("BEGIN")
+    try:
+        for ts, exhibit, kind, value, label in rows:
+            local = dt.datetime.fromtimestamp(ts)
+            day, hour = local.date().isoformat(), local.hour
+            con.execute("INSERT INTO events (ts, day, hour, exhibit, kind, value, label) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (int(ts), day, hour, exhibit, kind,
+                                                         float(value), label))
+            con.execute("INSERT INTO daily VALUES (?, ?, ?, ?, ?, 1, ?) "
+                        "ON CONFLICT (day, hour, exhibit, kind, label) DO UPDATE SET "
+                        "count = count + 1, total = total + excluded.total",
+                        (day, hour, exhibit, kind, label, float(value)))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def prune(con: sqlite3.Connection, retention_days: int, today: dt.date) -> int:
+    """Delete raw events older than ``retention_days``; returns how many."""
+    cutoff = (today - dt.timedelta(days=retention_days)).isoformat()
+    cur = con.execute("DELETE FROM events WHERE day < ?", (cutoff,))
+    return cur.rowcount
+
+
+class TodayStats:
+    """In-memory visit count and median length for today (the admin panel), reset at midnight."""
+
+    def __init__(self, today: dt.date):
+        self.day = today
+        self.visits = 0
+        self.durations: list[float] = []
+
+    def observe(self, kind: str, value: float, now: dt.datetime) -> None:
+        if now.date() != self.day:
+            self.day, self.visits, self.durations = now.date(), 0, []
+        if kind == "visit_end":
+            self.visits += 1
+            self.durations.append(float(value))
+
+    def summary(self) -> dict:
+        median = statistics.median(self.durations) if self.durations else 0.0
+        return {"visits": self.visits, "median_visit_s": round(median, 1)}
+
+
+class Analytics:
+    """The kiosk's analytics handle (see module docstring).
+
+    Args:
+        path: the SQLite file.
+        cfg: ``[analytics]`` settings.
+        wall_fn: local time, for timestamps (injectable: a simulated day in tests).
+    """
+
+    def __init__(self, path: Path, cfg: AnalyticsConfig = AnalyticsConfig(),
+                 wall_fn: Callable[[], dt.datetime] = dt.datetime.now):
+        self.path = Path(path)
+        self.cfg = cfg
+        self.wall_fn = wall_fn
+        self._queue: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.written = 0
+        self.failed = False
+        self._today = TodayStats(wall_fn().date())
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(self.path)  # fail here, in the caller, if the file is unusable
+        removed = prune(con, self.cfg.retention_days, self._today.day)
+        if removed:
+            log.info("analytics: pruned %d raw events older than %d days", removed,
+                     self.cfg.retention_days)
+        self._thread = threading.Thread(target=self._run, args=(con,), name="analytics",
+                                        daemon=True)
+        self._thread.start()
+
+    def record(self, kind: str, exhibit: str = "", value: float = 1.0, label: str = "") -> None:
+        """Queue one event (never blocks). Unknown kinds are a programming error."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown analytics kind {kind!r}; known: {', '.join(KINDS)}")
+        now = self.wall_fn()
+        self._today.observe(kind, value, now)
+        self._queue.put((now.timestamp(), exhibit[:32], kind, float(value), label[:LABEL_MAX]))
+
+    def today(self) -> dict:
+        """Today's visit count and median visit length (seconds) for the admin panel."""
+        return self._today.summary()
+
+    def _run(self, con: sqlite3.Connection) -> None:
+        stop = False
+        while not stop:
+            batch: list[tuple] = []
+            deadline = time.monotonic() + self.cfg.flush_s
+            while True:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            if batch and not self.failed:
+                try:
+                    write_batch(con, batch)
+                    self.written += len(batch)
+                except sqlite3.Error as err:
+                    self.failed = True
+                    log.error("analytics write failed (%s); analytics off until restart", err)
+        con.close()
+
+    def close(self) -> None:
+        """Flush what is queued and stop the writer."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+class NullAnalytics:
+    """Analytics switched off: the same API, nothing stored (today's counts stay in memory)."""
+
+    def __init__(self, wall_fn: Callable[[], dt.datetime] = dt.datetime.now):
+        self.wall_fn = wall_fn
+        self._today = TodayStats(wall_fn().date())
+
+    def record(self, kind: str, exhibit: str = "", value: float = 1.0, label: str = "") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown analytics kind {kind!r}")
+        self._today.observe(kind, value, self.wall_fn())
+
+    def today(self) -> dict:
+        return self._today.summary()
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
