@@ -41,6 +41,9 @@ $(VENV)/.installed: pyproject.toml
 	  print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' \
 	  > $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["kiosk"]["no-deps"]))' \
+	  > $(VENV)/requirements-nodeps.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r $(VENV)/requirements-nodeps.txt
 	@touch $@
 
 sysdeps:

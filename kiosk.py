@@ -5,6 +5,8 @@
     python kiosk.py check [PATH] [--no-render] [--explain]
     python kiosk.py render NAME --seconds S --size WxH --out PATH [--visitors sim|FILE]
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
+                          [--camera VIDEO]
+    python kiosk.py track VIDEO --out tracks.txt [--warmup-passes N] [--debug-video OUT.mp4]
     python kiosk.py doctor
     python kiosk.py pin NEW_PIN
     python kiosk.py report [--from DATE] [--to DATE] --out DIR
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 DEFAULT_CONFIG = ROOT / "config.toml"
-COMMANDS = ("run", "check", "render", "bench", "doctor", "pin", "report")
+COMMANDS = ("run", "check", "render", "bench", "doctor", "pin", "report", "track")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -98,9 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     ben.add_argument("--rotate-s", type=positive_seconds, default=20.0,
                      help="with 'all': seconds per exhibit in the rotation (soak)")
     ben.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ben.add_argument("--camera", type=Path, help="a recorded video played as the camera")
     add_config(ben)
 
     sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
+    from runtime.vision.track_cli import add_track_arguments
+
+    trk = sub.add_parser("track", help="run the people tracker on a video; MOTChallenge rows")
+    add_track_arguments(trk)
     rep = sub.add_parser("report", help="plots and a CSV of visits for curators")
     rep.add_argument("--from", dest="date_from", type=parse_date, help="first day, YYYY-MM-DD")
     rep.add_argument("--to", dest="date_to", type=parse_date, help="last day, YYYY-MM-DD")
@@ -150,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print("# paste under [admin] in config.toml (the PIN itself is never stored)")
         return 0
+    if args.command == "track":
+        from runtime.vision.track_cli import run_track
+
+        return run_track(args)
     if args.command == "doctor":
         from runtime.doctor import doctor
 
@@ -216,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 r = bench(cfg, name, seconds=args.seconds, size=args.size,
                           visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced,
-                          rotate_s=args.rotate_s)
+                          rotate_s=args.rotate_s, camera=args.camera)
             except ValueError as err:
                 print(err, file=sys.stderr)
                 return 2
@@ -238,7 +249,11 @@ def format_bench(r: dict) -> str:
             f"  stages ms  {stages}\n"
             f"  input→present ms  p50 {lat['p50']:.2f}  p95 {lat['p95']:.2f}  "
             f"({lat['events']} events)\n"
-            f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['after_warmup']} (warm) → "
+            + (f"  camera     vision {r['vision_ms']['p50']:.2f} ms p50, camera→present "
+               f"p50 {r['camera']['camera_to_present_ms']['p50']:.2f} p95 "
+               f"{r['camera']['camera_to_present_ms']['p95']:.2f} ms "
+               f"({r['camera']['frames_processed']} frames)\n" if "camera" in r else "")
+            + f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['after_warmup']} (warm) → "
             f"{r['rss_mb']['end']}  (growth after warm-up "
             f"{r['rss_mb']['growth_after_warmup']})\n"
             f"  visits {r['visits']}  shown {r['exhibits_shown']}  errors {r['exhibit_errors']}")

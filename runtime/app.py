@@ -94,6 +94,8 @@ class Kiosk:
         safe_mode: started after a crash loop: exhibits load no models.
         audio: the sound engine handed to exhibits (None: silent).
         analytics: where anonymous counts go (default: nowhere).
+        homography: camera → screen calibration (3×3) for camera visitors (None: identity).
+        calibration_path: where the admin panel's camera calibration is saved.
     """
 
     def __init__(self, cfg: KioskConfig, presenter: Presenter, *,
@@ -104,7 +106,8 @@ class Kiosk:
                  exhibit_factory: Callable[[str, ExhibitContext], Exhibit] | None = None,
                  device: str = "cpu", config_path: Path | None = None,
                  overrides: Callable[[KioskConfig], KioskConfig] = lambda c: c,
-                 safe_mode: bool = False, audio: Any = None, analytics: Any = None):
+                 safe_mode: bool = False, audio: Any = None, analytics: Any = None,
+                 homography: Any = None, calibration_path: Path | None = None):
         from exhibits import REGISTRY
 
         self.cfg = cfg
@@ -122,9 +125,20 @@ class Kiosk:
         self.analytics = analytics or NullAnalytics(wall_fn)
         self.overrides = overrides
         self.pointer = PointerSource(self.size, mouse=cfg.input.mouse, touch=cfg.input.touch)
-        self.pipeline: Pipeline = build_pipeline(cfg.input, self.size, [self.pointer, *sources])
+        self.homography = homography
+        self.pipeline: Pipeline = build_pipeline(cfg.input, self.size, [self.pointer, *sources],
+                                                 homography)
+        # The camera (if any) is the source that also hands out vision frames.
+        self.camera = next((s for s in sources if hasattr(s, "latest_vision")), None)
+        self.vision: Any = None
+        self._vision_index = -1
+        self.camera_latencies_ms: deque[float] = deque(maxlen=100_000)
+        self.calibration_path = calibration_path
+        self.calibration: Any = None  # a runtime.vision.calibration_mode.CalibrationMode
+        self._calibration_done_t = 0.0
         self.visit = VisitTracker(cfg.visits)
-        self.admin = AdminPanel(cfg.admin, self.size, list(REGISTRY))
+        self.admin = AdminPanel(cfg.admin, self.size, list(REGISTRY),
+                                can_calibrate=self.camera is not None)
         self.watcher = ConfigWatcher(config_path, cfg) if config_path else None
         self.pending_cfg: KioskConfig | None = None
         self.config_error = ""
@@ -154,7 +168,7 @@ class Kiosk:
                               frames=self.frames, now=self.time_fn,
                               log=logging.getLogger(f"kiosk.exhibit.{name}"), audio=self.audio,
                               visit=self.visit, safe_mode=self.safe_mode,
-                              analytics=self.analytics)
+                              analytics=self.analytics, vision_fn=lambda: self.vision)
 
     def _registry_factory(self, name: str, ctx: ExhibitContext) -> Exhibit:
         from exhibits import REGISTRY
@@ -346,9 +360,10 @@ class Kiosk:
             self.pointer.size = self.size
         self.clock = FixedStepClock(1.0 / cfg.display.fps, time_fn=self.time_fn)
         self.pointer.mouse, self.pointer.touch = cfg.input.mouse, cfg.input.touch
-        self.pipeline.chain = build_chain(cfg.input, self.size)
+        self.pipeline.chain = build_chain(cfg.input, self.size, self.homography)
         self.visit.cfg = cfg.visits
-        self.admin = AdminPanel(cfg.admin, self.size, self.admin.exhibits)
+        self.admin = AdminPanel(cfg.admin, self.size, self.admin.exhibits,
+                                can_calibrate=self.camera is not None)
         log.info("config applied from %s", cfg.source or "memory")
         if self.closed:
             self._check_schedule(self.time_fn(), force=True)
@@ -378,7 +393,7 @@ class Kiosk:
         elif action.kind == "exit":
             self.exit_code = EXIT_TO_DESKTOP
         elif action.kind == "calibrate":
-            log.info("camera calibration requested; no camera is configured")
+            self.start_calibration()
 
     def _visit_changed(self, change: str) -> None:
         slots = [s for s in (self.outgoing, self.current) if s is not None]
@@ -416,7 +431,11 @@ class Kiosk:
         with self.stages.measure("input"):
             for ev in pg_events:
                 self.pointer.handle(ev, t0)
+            if self.camera is not None:
+                self.vision = self.camera.latest_vision()
             events = self.pipeline.poll(t0)
+            if self.calibration is not None:
+                events = self._route_calibration(events, t0)
             for e in self._route_admin(events, t0):
                 for slot in (self.outgoing, self.current):
                     if slot is not None:
@@ -443,8 +462,12 @@ class Kiosk:
                     self.outgoing = None
             self._rotate_if_due()
         with self.stages.measure("draw"):
-            self._draw(tick.alpha)
-            if self.current is not None and self.current.name not in BUILTIN:
+            if self.calibration is not None:
+                self.calibration.draw(self.presenter.surface)
+            else:
+                self._draw(tick.alpha)
+            if self.calibration is None and self.current is not None \
+                    and self.current.name not in BUILTIN:
                 draw_still_there(self.presenter.surface, self.assets,
                                  self.visit.warning_fraction(t0))
             if self.admin.is_open:
@@ -460,8 +483,63 @@ class Kiosk:
             self._next_rss_t = t1 + 10.0
             self._rss_samples.append((t1, rss_mb()))
         latencies = [(t1 - e.t) * 1000.0 for e in events]
+        vf = self.vision
+        if vf is not None and vf.index != self._vision_index:
+            # camera_to_present: capture time → the first presented frame that used that frame.
+            self._vision_index = vf.index
+            self.camera_latencies_ms.append((t1 - vf.t_capture) * 1000.0)
         name = self.current.name if self.current else ""
         return FrameReport(events, t1, work_ms, name, latencies)
+
+    # --- camera calibration (opened from the admin panel) --------------------------------------
+    def start_calibration(self) -> None:
+        """Show the calibration targets; the technician stands at each (or touches it)."""
+        if self.camera is None:
+            log.info("camera calibration requested, but no camera is configured")
+            return
+        from runtime.vision.calibration_mode import CalibrationMode
+
+        cam = self.camera.cfg
+        self.admin.close()
+        self.calibration = CalibrationMode(anchor=cam.anchor, mirrored=cam.mirror,
+                                           font=self.assets.font)
+        log.info("camera calibration started")
+
+    def _route_calibration(self, events: list[VisitorEvent], now: float) -> list[VisitorEvent]:
+        """While calibrating, touches answer the targets and the tracked people are measured."""
+        cal = self.calibration
+        vf = self.vision
+        if vf is not None:
+            cal.feed([p.pos for p in vf.people if not p.occluded], now)
+        for e in events:
+            if e.kind == "enter" and e.source in ("touch", "mouse"):
+                if cal.state != "collecting":
+                    self.calibration = None  # a touch on the result screen closes it
+                    return []
+                cal.touch(e.pos, now)
+        cal.update(now)
+        if cal.state == "done" and cal.result is not None and not self._calibration_done_t:
+            self._calibration_done_t = now
+            self._save_calibration(cal.result)
+        if self._calibration_done_t and now - self._calibration_done_t > 5.0:
+            self.calibration, self._calibration_done_t = None, 0.0
+        return [e for e in events if e.source not in ("touch", "mouse")]
+
+    def _save_calibration(self, result: Any) -> None:
+        from runtime.vision.calibration import save_calibration
+
+        self.homography = result.homography
+        self.pipeline.chain = build_chain(self.cfg.input, self.size, self.homography)
+        if self.calibration_path is None:
+            log.warning("calibration solved (rms %.3f) but there is no file to save it to",
+                        result.rms_error)
+            return
+        try:
+            save_calibration(self.calibration_path, result)
+            log.info("camera calibration saved to %s (rms error %.3f of the screen)",
+                     self.calibration_path, result.rms_error)
+        except OSError as err:
+            log.error("cannot save the camera calibration to %s: %s", self.calibration_path, err)
 
     def _route_admin(self, events: list[VisitorEvent], now: float) -> list[VisitorEvent]:
         """Touch/mouse go to the admin panel while it is open; everything else to exhibits."""
@@ -524,8 +602,15 @@ class Kiosk:
                 self.current is not None and self.current.name == "safe"):
             status = "degraded"
         today = self.analytics.today()
-        sources = [s for s in self.pipeline.sources if hasattr(s, "status")]
-        camera = sources[0].status() if sources else {"status": "none"}
+        camera: dict[str, Any] = {"status": "none"}
+        if self.camera is not None:
+            st = self.camera.status()
+            vf = self.vision
+            camera = {"status": st.get("state", "?"), "line": st.get("line", ""),
+                      "people": st.get("people", 0),
+                      "frame_age_s": round(now - vf.t_capture, 2) if vf is not None else None,
+                      "vision_ms_p50": round(st.get("vision_ms_p50", 0.0), 2),
+                      "calibrated": self.homography is not None}
         audio = self.audio.status() if self.audio is not None and hasattr(self.audio, "status") \
             else {"status": "none"}
         return {

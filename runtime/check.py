@@ -64,6 +64,19 @@ def explain(out=print) -> int:
     return 0
 
 
+def camera_problems(cfg: KioskConfig, config_dir: Path) -> list[Problem]:
+    """The camera calibration file, when a camera is configured (a missing file is allowed)."""
+    from runtime.vision.calibration import check_calibration
+    from runtime.vision.settings import resolve_path
+
+    cam = cfg.camera
+    if cam.source.strip() == "none":
+        return []
+    path = resolve_path(cam.calibration_path, config_dir)
+    return [Problem("camera.calibration_path", msg) for msg in
+            check_calibration(path, anchor=cam.anchor, mirrored=cam.mirror)]
+
+
 def asset_problems(cfg: KioskConfig) -> list[Problem]:
     from runtime.assets import Assets
 
@@ -106,7 +119,7 @@ def check(path: Path, *, render: bool = True, out=print) -> int:
         for p in err.problems:
             out(f"  {p}")
         return 2
-    problems = asset_problems(cfg)
+    problems = asset_problems(cfg) + camera_problems(cfg, Path(path).parent)
     if not problems and render:
         with redirect_stdout(io.StringIO()):
             problems = render_problems(cfg)

@@ -29,6 +29,7 @@ from runtime.health import HealthConfig
 from runtime.safemode import WatchdogConfig
 from runtime.schedule import ScheduleConfig
 from runtime.settings import ConfigError, Problem, build, locate, setting, toml_key_lines
+from runtime.vision.settings import CameraConfig
 from runtime.visits import VisitConfig
 
 SCHEMA_VERSION = 1
@@ -123,6 +124,7 @@ class KioskConfig:
     health: HealthConfig = setting(HealthConfig(), "the localhost monitoring endpoint")
     watchdog: WatchdogConfig = setting(WatchdogConfig(), "freeze detection and safe mode")
     analytics: AnalyticsConfig = setting(AnalyticsConfig(), "anonymous counts and durations")
+    camera: CameraConfig = setting(CameraConfig(), "the camera that tracks visitors")
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
 

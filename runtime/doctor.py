@@ -6,7 +6,6 @@ Each check is independent and never raises: a broken component is reported, not 
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,25 +17,30 @@ Result = tuple[str, str, str]  # (status, component, detail)
 def check_display() -> Result:
     if os.environ.get("SDL_VIDEODRIVER") == "dummy":
         return ("ok", "display", "SDL dummy driver (headless)")
-    try:
-        import pygame
+    from runtime.run import has_display
 
-        pygame.display.init()
-        driver = pygame.display.get_driver()
-        info = pygame.display.Info()
-        pygame.display.quit()
-        return ("ok", "display", f"{driver} {info.current_w}x{info.current_h}")
+    try:
+        if has_display():
+            import pygame
+
+            driver, info = pygame.display.get_driver(), pygame.display.Info()
+            pygame.display.quit()
+            return ("ok", "display", f"{driver} {info.current_w}x{info.current_h}")
     except Exception as err:  # noqa: BLE001
-        return ("missing", "display",
-                f"no usable display ({err}); run under X11/Wayland, or preview with "
-                "`python kiosk.py render`")
+        return ("missing", "display", f"display check failed: {err}")
+    return ("missing", "display", "no usable display (DISPLAY/WAYLAND_DISPLAY unset); run in the "
+            "desktop session (DISPLAY=:0), or preview with `python kiosk.py render`")
 
 
 def check_camera() -> Result:
-    devices = sorted(glob.glob("/dev/video*"))
+    from runtime.vision.capture import list_devices
+
+    devices = list_devices()
+    calibration = ROOT / "calibration.json"
+    cal = "calibrated" if calibration.exists() else "not calibrated (admin panel → calibrate)"
     if devices:
-        return ("ok", "camera", ", ".join(devices))
-    return ("missing", "camera", "no /dev/video* device; the kiosk runs by touch alone. "
+        return ("ok", "camera", ", ".join(devices[:3]) + f"; {cal}")
+    return ("missing", "camera", "no camera device (/dev/video*); the kiosk runs by touch alone. "
             "Plug in a UVC camera, check `ls /dev/v4l/by-id/`")
 
 

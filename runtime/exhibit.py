@@ -66,7 +66,9 @@ class ExhibitContext:
         now: the kiosk clock (seconds); a fake clock in tests.
         log: the exhibit's logger.
         audio: the sound engine's small API, or ``None`` while the kiosk runs silent.
-        vision: the camera's presence mask and motion field, or ``None`` with no camera.
+        vision: the newest :class:`runtime.vision.processor.VisionFrame` (presence ``mask``,
+            ``flow``, ``people``, ``t_capture``), or ``None`` with no camera (a property read
+            through ``vision_fn``, which the engine points at the camera).
         visit: the visit tracker (``visit.attract`` is True while nobody is there; ``state`` is
             idle / active / warning); ``None`` only in isolated tests.
         safe_mode: True after a crash loop: exhibits must not load models (draw a plain fallback).
@@ -84,7 +86,7 @@ class ExhibitContext:
     now: Callable[[], float]
     log: logging.Logger
     audio: Any = None
-    vision: Any = None
+    vision_fn: Callable[[], Any] | None = None
     visit: Any = None
     safe_mode: bool = False
     analytics: Any = None
@@ -92,6 +94,10 @@ class ExhibitContext:
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def vision(self) -> Any:
+        return self.vision_fn() if self.vision_fn is not None else None
 
     @property
     def step_s(self) -> float:

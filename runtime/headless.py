@@ -121,9 +121,22 @@ def rotation_config(cfg: KioskConfig, rotate_s: float) -> KioskConfig:
     return replace(cfg, visits=replace(cfg.visits, idle_s=10.0, warning_s=3.0))
 
 
+def camera_from_video(cfg: KioskConfig, video: Path):
+    """A real :class:`CameraSource` reading ``video`` in real time, as if it were a camera."""
+    from dataclasses import replace
+
+    from runtime.vision.source import CameraSource
+
+    if not Path(video).is_file():
+        raise ValueError(f"--camera: no such video file {video}")
+    cam = replace(cfg.camera, source=str(Path(video).resolve()), loop_video=True,
+                  realtime_video=True)
+    return CameraSource(cam)
+
+
 def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int],
           visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True,
-          rotate_s: float = 20.0) -> dict:
+          rotate_s: float = 20.0, camera: Path | None = None) -> dict:
     """Run ``exhibit`` headless in real time and return its figures (see module docstring).
 
     ``exhibit == "all"`` runs every registered exhibit in rotation (``rotate_s`` each, switching
@@ -140,6 +153,9 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     else:
         cfg = cfg.with_overrides(size=size, exhibit=exhibit, windowed=True)
         sources = visitor_sources(visitors, cfg.runtime.seed)
+    cam_source = camera_from_video(cfg, camera) if camera is not None else None
+    if cam_source is not None:
+        sources = [*sources, cam_source]
     gc.collect()
     rss_start = rss_mb()
     rss_warm = rss_start
@@ -153,6 +169,7 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     warm_end = t_start + warmup_s
     measured_start = None
     warm_frames = 0
+    vision_ms_start = 0
     next_t = t_start
     try:
         while True:
@@ -163,6 +180,8 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 measured_start = now
                 warm_frames = kiosk.frame_count
                 kiosk.stages.reset()
+                kiosk.camera_latencies_ms.clear()
+                vision_ms_start = len(cam_source.vision_ms()) if cam_source else 0
                 gc.collect()
                 rss_warm = rss_mb()
             before = kiosk.current
@@ -206,6 +225,22 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             "exhibits_shown": shown,
             "exhibit_errors": dict(kiosk.failures),
         }
+        if cam_source is not None:
+            cam_lat = np.asarray(kiosk.camera_latencies_ms) if kiosk.camera_latencies_ms \
+                else np.zeros(1)
+            vms = np.asarray(cam_source.vision_ms()[vision_ms_start:] or [0.0])
+            st = cam_source.status()
+            result["camera"] = {
+                "video": str(camera),
+                "frames_processed": st["frames_processed"],
+                "frames_skipped": st["frames_skipped"],
+                "camera_to_present_ms": {"p50": round(float(np.percentile(cam_lat, 50)), 3),
+                                         "p95": round(float(np.percentile(cam_lat, 95)), 3),
+                                         "frames": len(kiosk.camera_latencies_ms)},
+            }
+            result["stages_ms"]["vision"] = round(float(vms.mean()), 3)
+            result["vision_ms"] = {"p50": round(float(np.percentile(vms, 50)), 3),
+                                   "p95": round(float(np.percentile(vms, 95)), 3)}
     finally:
         kiosk.stop()
     return result

@@ -25,6 +25,32 @@ NO_DISPLAY = ("no display found (DISPLAY/WAYLAND_DISPLAY unset or unusable); to 
               "--out preview.mp4")
 
 
+HEADLESS_DRIVERS = ("offscreen", "dummy")
+
+
+def has_display() -> bool:
+    """Whether SDL found a real screen. With no X11/Wayland/KMS, SDL falls back to its invisible
+    ``offscreen`` driver: a kiosk drawing there would look alive in the logs and show nothing.
+    An explicitly requested headless driver (``SDL_VIDEODRIVER=dummy``) is honoured."""
+    import glob
+
+    import pygame
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("SDL_VIDEODRIVER") or glob.glob("/dev/dri/card*")):
+        return False  # nothing SDL could draw on (and its probes would only print noise)
+    try:
+        pygame.display.init()
+    except pygame.error:
+        return False
+    driver = pygame.display.get_driver()
+    requested = os.environ.get("SDL_VIDEODRIVER", "")
+    if driver in HEADLESS_DRIVERS and driver != requested:
+        pygame.display.quit()
+        return False
+    return True
+
+
 def torch_device(choice: str) -> str:
     """Resolve ``[runtime] device`` without importing torch unless needed."""
     if choice == "cpu":
@@ -39,6 +65,31 @@ def torch_device(choice: str) -> str:
     if choice == "cuda":
         log.warning("[runtime] device = cuda but no CUDA device is available; using cpu")
     return "cpu"
+
+
+def open_camera(cfg: KioskConfig, base: Path):
+    """``(CameraSource or None, homography or None, calibration file path)`` from ``[camera]``.
+
+    A missing or invalid calibration logs one line and leaves camera positions uncalibrated
+    (camera-normalized = screen-normalized) until a technician calibrates from the admin panel.
+    """
+    from runtime.vision.calibration import CalibrationError, load_homography
+    from runtime.vision.settings import resolve_path
+
+    cam = cfg.camera
+    path = resolve_path(cam.calibration_path, base)
+    if cam.source.strip() == "none":
+        return None, None, path
+    from runtime.vision.source import CameraSource
+
+    try:
+        homography = load_homography(path)
+    except CalibrationError as err:
+        log.error("camera calibration %s unusable (%s); camera positions uncalibrated", path, err)
+        homography = None
+    if homography is None:
+        log.warning("camera not calibrated yet (%s): calibrate from the admin panel", path)
+    return CameraSource(cam, config_dir=base), homography, path
 
 
 def open_analytics(cfg: KioskConfig, base: Path):
@@ -70,9 +121,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", WINDOW_CLASS)
     import pygame
 
-    try:
-        pygame.display.init()
-    except pygame.error:
+    if not has_display():
         print(NO_DISPLAY)
         return 1
     pygame.font.init()
@@ -100,10 +149,15 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         ledger.record_clean_stop()
         return 1
     sources = [] if safe_mode else visitor_sources(visitors, cfg.runtime.seed)
+    camera, homography, calibration_path = (None, None, None) if safe_mode else \
+        open_camera(cfg, base)
+    if camera is not None:
+        sources.append(camera)
     analytics = open_analytics(cfg, base)
     kiosk = Kiosk(cfg, presenter, sources=sources, device=torch_device(cfg.runtime.device),
                   config_path=config_path, overrides=overrides, safe_mode=safe_mode,
-                  analytics=analytics)
+                  analytics=analytics, homography=homography,
+                  calibration_path=calibration_path)
     health = None
     if cfg.health.port:
         try:

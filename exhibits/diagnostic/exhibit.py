@@ -3,7 +3,8 @@
 What a technician sees: the screen's edges (a bright border with corner ticks, so an overscanned
 or mis-scaled display is obvious), an alignment grid every ``grid_px``, a centre cross, every
 visitor as a marker coloured by source with its id, source and a fading trail of where it went,
-and the frame-time graph (ms per frame with the 16.7 ms and 33 ms lines).
+the frame-time graph (ms per frame with the 16.7 ms and 33 ms lines) and, with a camera, what it
+derived: presence mask, motion field, tracked people with ids (never the camera picture).
 
 Drawing reads state only; :meth:`update` advances the exhibit's own clock and trims trails.
 """
@@ -157,6 +158,21 @@ class DiagnosticExhibit(BaseExhibit):
                 surface.blit(label, (lx, ly))
         if s.show_graph:
             self._draw_graph(surface)
+        vf = self.ctx.vision
+        if vf is not None:
+            self._draw_camera(surface, vf)
+
+    def _draw_camera(self, surface: pygame.Surface, vf) -> None:
+        """What the camera derived (mask, flow, people; never the picture), bottom right."""
+        from runtime.vision.overlay import draw_vision
+
+        w, h = self.ctx.size
+        pw = max(160, w // 4)
+        ph = pw * 3 // 4
+        rect = (w - pw - max(8, w // 60), h - ph - max(8, h // 40), pw, ph)
+        state = "learning the empty room" if vf.learning else f"{len(vf.people)} people"
+        draw_vision(surface, vf, rect, status=f"camera · {state} · {vf.process_ms:.1f} ms",
+                    font=self.ctx.assets.font(max(10, h // 60)))
 
     def _draw_graph(self, surface: pygame.Surface) -> None:
         w, h = self.ctx.size
