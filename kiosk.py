@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with 'all': seconds per exhibit in the rotation (soak)")
     ben.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ben.add_argument("--camera", type=Path, help="a recorded video played as the camera")
+    ben.add_argument("--audio", action="store_true",
+                     help="play sound through the [audio] device and report underflows")
     add_config(ben)
 
     sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
@@ -227,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 r = bench(cfg, name, seconds=args.seconds, size=args.size,
                           visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced,
-                          rotate_s=args.rotate_s, camera=args.camera)
+                          rotate_s=args.rotate_s, camera=args.camera, audio=args.audio)
             except ValueError as err:
                 print(err, file=sys.stderr)
                 return 2
@@ -253,6 +255,9 @@ def format_bench(r: dict) -> str:
                f"p50 {r['camera']['camera_to_present_ms']['p50']:.2f} p95 "
                f"{r['camera']['camera_to_present_ms']['p95']:.2f} ms "
                f"({r['camera']['frames_processed']} frames)\n" if "camera" in r else "")
+            + (f"  audio      {r['audio']['state']} {r['audio']['device']}  underflows "
+               f"{r['audio']['underflows']}  restarts {r['audio']['restarts']}\n"
+               if "audio" in r else "")
             + f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['after_warmup']} (warm) → "
             f"{r['rss_mb']['end']}  (growth after warm-up "
             f"{r['rss_mb']['growth_after_warmup']})\n"

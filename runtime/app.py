@@ -267,6 +267,8 @@ class Kiosk:
         old, self.current = self.current, nxt
         if old is None:
             return
+        if self.audio is not None:
+            self.audio.fade_all(self.cfg.transition.duration_s)  # the old exhibit's notes end
         fade = self.cfg.transition.duration_s if self.cfg.transition.kind == "crossfade" else 0.0
         if cut or fade <= 0:
             self._close(old)
@@ -611,8 +613,12 @@ class Kiosk:
                       "frame_age_s": round(now - vf.t_capture, 2) if vf is not None else None,
                       "vision_ms_p50": round(st.get("vision_ms_p50", 0.0), 2),
                       "calibrated": self.homography is not None}
-        audio = self.audio.status() if self.audio is not None and hasattr(self.audio, "status") \
-            else {"status": "none"}
+        audio: dict[str, Any] = {"status": "none"}
+        if self.audio is not None and hasattr(self.audio, "status"):
+            st = self.audio.status()
+            audio = {"status": st.get("state", "?"), "device": st.get("device", ""),
+                     "underflows": st.get("underflows", 0), "restarts": st.get("restarts", 0),
+                     "reason": st.get("reason", "")}
         return {
             "status": status,
             "uptime_s": round(now - self.started_t, 1),

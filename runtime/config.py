@@ -25,6 +25,7 @@ from typing import Any
 
 from runtime.admin import AdminConfig
 from runtime.analytics import AnalyticsConfig
+from runtime.audio.settings import AudioConfig
 from runtime.health import HealthConfig
 from runtime.safemode import WatchdogConfig
 from runtime.schedule import ScheduleConfig
@@ -125,6 +126,8 @@ class KioskConfig:
     watchdog: WatchdogConfig = setting(WatchdogConfig(), "freeze detection and safe mode")
     analytics: AnalyticsConfig = setting(AnalyticsConfig(), "anonymous counts and durations")
     camera: CameraConfig = setting(CameraConfig(), "the camera that tracks visitors")
+    audio: AudioConfig = setting(AudioConfig(), "sound: output device, scale, quiet hours, "
+                                 "microphone")
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
 

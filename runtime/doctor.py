@@ -45,19 +45,20 @@ def check_camera() -> Result:
 
 
 def check_audio() -> Result:
+    from runtime.audio.doctor import check_audio as audio_check
+
+    return audio_check(load_config_quietly().audio)
+
+
+def load_config_quietly():
+    """The shipped config when it is valid, else the defaults (doctor must never fail on it)."""
+    from runtime.config import default_config, load_config
+    from runtime.settings import ConfigError
+
     try:
-        import sounddevice as sd
-    except OSError:
-        return ("missing", "audio", "PortAudio library not found; install: "
-                "sudo apt-get install libportaudio2 (the kiosk runs silent without it)")
-    try:
-        outs = [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
-    except Exception as err:  # noqa: BLE001
-        return ("missing", "audio", f"PortAudio failed to list devices: {err}")
-    if not outs:
-        return ("missing", "audio", "no output device; check the sound card/cable, "
-                "`aplay -l`; the kiosk runs silent")
-    return ("ok", "audio", f"{len(outs)} output device(s): " + "; ".join(outs[:4]))
+        return load_config(ROOT / "config.toml")
+    except ConfigError:
+        return default_config()
 
 
 def check_font() -> Result:

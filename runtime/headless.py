@@ -77,9 +77,14 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
     _init_pygame()
     import pygame
 
+    from runtime.audio import OfflineRenderer, mux_audio
+
     fps = fps or cfg.display.fps
     sources = visitor_sources(visitors, cfg.runtime.seed)
     n = max(1, round(seconds * fps))
+    clock = FakeTime(0.0)
+    # The same synthesizer as the live kiosk, rendered offline on the render's own clock.
+    audio = OfflineRenderer(cfg.audio, time_fn=clock) if cfg.audio.enabled else None
     writer = None
     out = Path(out)
     if out.suffix.lower() == ".mp4":
@@ -91,7 +96,8 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
             raise OSError(f"cannot write video {out}")
     else:
         out.mkdir(parents=True, exist_ok=True)
-    kiosk, clock = offscreen_kiosk(cfg, exhibit, size, sources=sources)
+    kiosk, clock = offscreen_kiosk(cfg, exhibit, size, sources=sources, clock=clock,
+                                   audio=audio)
     try:
         for i in range(n):
             kiosk.frame()
@@ -106,6 +112,17 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
             writer.release()
         kiosk.stop()
     log(f"wrote {n} frames of {exhibit} at {size[0]}x{size[1]} to {out}")
+    if audio is not None:
+        wav = audio.render_wav(out.with_suffix(".wav") if writer is not None
+                               else out / "sound.wav", n / fps)
+        if writer is not None:
+            try:
+                mux_audio(out, wav)
+                log(f"sound muxed into {out} (also {wav})")
+            except RuntimeError as err:
+                log(f"sound written to {wav} ({err})")
+        else:
+            log(f"sound written to {wav}")
     return n
 
 
@@ -136,7 +153,7 @@ def camera_from_video(cfg: KioskConfig, video: Path):
 
 def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int],
           visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True,
-          rotate_s: float = 20.0, camera: Path | None = None) -> dict:
+          rotate_s: float = 20.0, camera: Path | None = None, audio: bool = False) -> dict:
     """Run ``exhibit`` headless in real time and return its figures (see module docstring).
 
     ``exhibit == "all"`` runs every registered exhibit in rotation (``rotate_s`` each, switching
@@ -160,7 +177,12 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     rss_start = rss_mb()
     rss_warm = rss_start
     presenter = DisplayPresenter(size, fullscreen=False, vsync=False, hide_cursor=True)
-    kiosk = Kiosk(cfg, presenter, sources=sources)
+    sound = None
+    if audio:
+        from runtime.audio import create_audio
+
+        sound = create_audio(cfg.audio)
+    kiosk = Kiosk(cfg, presenter, sources=sources, audio=sound)
     kiosk.start()
     period = 1.0 / cfg.display.fps
     latencies: list[float] = []
@@ -225,6 +247,10 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             "exhibits_shown": shown,
             "exhibit_errors": dict(kiosk.failures),
         }
+        if sound is not None:
+            result["audio"] = {k: v for k, v in sound.status().items()
+                               if k in ("state", "device", "underflows", "restarts", "failures",
+                                        "block_frames", "sample_rate_hz")}
         if cam_source is not None:
             cam_lat = np.asarray(kiosk.camera_latencies_ms) if kiosk.camera_latencies_ms \
                 else np.zeros(1)
@@ -243,4 +269,6 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                                    "p95": round(float(np.percentile(vms, 95)), 3)}
     finally:
         kiosk.stop()
+        if sound is not None:
+            sound.close()
     return result

@@ -154,10 +154,13 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     if camera is not None:
         sources.append(camera)
     analytics = open_analytics(cfg, base)
+    from runtime.audio import create_audio
+
+    audio = create_audio(cfg.audio)  # returns at once; the device opens in the background
     kiosk = Kiosk(cfg, presenter, sources=sources, device=torch_device(cfg.runtime.device),
                   config_path=config_path, overrides=overrides, safe_mode=safe_mode,
                   analytics=analytics, homography=homography,
-                  calibration_path=calibration_path)
+                  calibration_path=calibration_path, audio=audio)
     health = None
     if cfg.health.port:
         try:
@@ -202,6 +205,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         if health is not None:
             health.stop()
         kiosk.stop()
+        audio.close()
         analytics.close()
         pygame.quit()
         ledger.record_clean_stop()
