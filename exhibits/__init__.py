@@ -9,12 +9,20 @@ Attributes:
 
 from __future__ import annotations
 
+from exhibits.city.settings import CitySettings
 from exhibits.diagnostic.settings import DiagnosticSettings
 from runtime.exhibit import ExhibitSpec
 
 REGISTRY: dict[str, ExhibitSpec] = {
     spec.name: spec
     for spec in (
+        ExhibitSpec(
+            name="city",
+            title_ko="빛나는 광주 탐험",
+            title_en="Shining Gwangju: City Exploration",
+            config_cls=CitySettings,
+            factory="exhibits.city.exhibit:CityExhibit",
+        ),
         ExhibitSpec(
             name="diagnostic",
             title_ko="진단 화면",

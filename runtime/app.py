@@ -55,6 +55,22 @@ EXIT_TO_DESKTOP = 3  # the admin panel's exit; the systemd unit does not restart
 BUILTIN = ("safe", "closed")
 
 
+class CalibratedVision:
+    """A camera :class:`~runtime.vision.processor.VisionFrame` plus the calibration ``homography``
+    (camera-normalized → screen-normalized, or None), so exhibits can map its mask to the screen:
+    ``ctx.vision.screen_mask(ctx.vision.homography, size)``. Every other attribute is the
+    frame's own."""
+
+    __slots__ = ("frame", "homography")
+
+    def __init__(self, frame: Any, homography: Any):
+        self.frame = frame
+        self.homography = homography
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.frame, name)
+
+
 @dataclass
 class Slot:
     """An exhibit being shown, with its registry name (``"safe"``/``"closed"`` for built-ins)."""
@@ -434,7 +450,9 @@ class Kiosk:
             for ev in pg_events:
                 self.pointer.handle(ev, t0)
             if self.camera is not None:
-                self.vision = self.camera.latest_vision()
+                vf = self.camera.latest_vision()
+                if vf is None or self.vision is None or vf is not self.vision.frame:
+                    self.vision = CalibratedVision(vf, self.homography) if vf is not None else None
             events = self.pipeline.poll(t0)
             if self.calibration is not None:
                 events = self._route_calibration(events, t0)
@@ -486,7 +504,7 @@ class Kiosk:
             self._rss_samples.append((t1, rss_mb()))
         latencies = [(t1 - e.t) * 1000.0 for e in events]
         vf = self.vision
-        if vf is not None and vf.index != self._vision_index:
+        if vf is not None and vf.index != self._vision_index:  # (vf: a CalibratedVision)
             # camera_to_present: capture time → the first presented frame that used that frame.
             self._vision_index = vf.index
             self.camera_latencies_ms.append((t1 - vf.t_capture) * 1000.0)

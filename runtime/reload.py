@@ -1,4 +1,5 @@
-"""Hot reload: watch the config file (and the asset files it names) and validate changes.
+"""Hot reload: watch the config file (and the asset files it names) and validate changes
+(the config and the assets it names, exactly as ``kiosk.py check`` does, without rendering).
 
 :class:`ConfigWatcher` polls file signatures (mtime, size) every ``interval_s`` — cheap enough for
 the render loop, and works on every filesystem, unlike inotify on network mounts. A change is
@@ -67,6 +68,11 @@ class ConfigWatcher:
         self._sig = sig
         try:
             cfg = load_config(self.path)
+            from runtime.check import asset_problems
+
+            problems = asset_problems(cfg)  # a landmark file broken by the edit is refused too
+            if problems:
+                raise ConfigError(problems, str(self.path))
         except ConfigError as err:
             self.last_error = "; ".join(str(p) for p in err.problems)
             log.error("config change refused, keeping the running config: %s", self.last_error)

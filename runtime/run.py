@@ -157,6 +157,12 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     from runtime.audio import create_audio
 
     audio = create_audio(cfg.audio)  # returns at once; the device opens in the background
+    try:
+        from models.engine import configure_cpu
+
+        log.info("models: %s", configure_cpu())  # leave a core for rendering; tune malloc
+    except Exception as err:  # noqa: BLE001 - a broken torch must not stop the kiosk
+        log.warning("torch unavailable (%s); exhibits fall back to their plain look", err)
     kiosk = Kiosk(cfg, presenter, sources=sources, device=torch_device(cfg.runtime.device),
                   config_path=config_path, overrides=overrides, safe_mode=safe_mode,
                   analytics=analytics, homography=homography,
