@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from exhibits.city.settings import CitySettings
 from exhibits.diagnostic.settings import DiagnosticSettings
+from exhibits.numbers.settings import NumbersSettings
 from runtime.exhibit import ExhibitSpec
 
 REGISTRY: dict[str, ExhibitSpec] = {
     spec.name: spec
     for spec in (
+        ExhibitSpec(
+            name="numbers",
+            title_ko="수의 언어",
+            title_en="Language of the Universe: Numbers",
+            config_cls=NumbersSettings,
+            factory="exhibits.numbers.exhibit:NumbersExhibit",
+        ),
         ExhibitSpec(
             name="city",
             title_ko="빛나는 광주 탐험",

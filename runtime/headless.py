@@ -27,6 +27,16 @@ from runtime.timing import rss_mb
 from runtime.visitors import visitor_sources
 
 
+def tune_models_cpu() -> None:
+    """Leave a core for rendering, as the live kiosk does (no-op without torch)."""
+    try:
+        from models.engine import configure_cpu
+
+        configure_cpu()
+    except Exception:  # noqa: BLE001 - exhibits fall back to their plain look without torch
+        pass
+
+
 def use_dummy_video() -> None:
     """Select SDL's dummy drivers before pygame initialises (idempotent)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -79,6 +89,7 @@ def render(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, i
 
     from runtime.audio import OfflineRenderer, mux_audio
 
+    tune_models_cpu()
     fps = fps or cfg.display.fps
     sources = visitor_sources(visitors, cfg.runtime.seed)
     n = max(1, round(seconds * fps))
@@ -160,6 +171,7 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     only between visits; simulated visitors come in waves so visits end) — the soak run.
     """
     _init_pygame()
+    tune_models_cpu()
     from runtime.app import DisplayPresenter, Kiosk
     from runtime.sources import SimulatedVisitors
 

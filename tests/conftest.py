@@ -15,6 +15,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU torch in tests: deterministic
+# One intra-op thread, as the kiosk runs models (configure_cpu): on a loaded 2-core machine
+# torch's default thread pool turns microsecond matmuls into milliseconds of spinning.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
