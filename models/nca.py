@@ -1,0 +1,270 @@
+"""Growing Neural Cellular Automata (Mordvintsev et al., Distill 2020), conditional on a seed code.
+
+Two forms of one model:
+
+- :class:`NCA` (``nn.Module``): the paper's formulation, batched and dense, used for training and as
+  the plain reference. State ``x`` is ``(B, 16, H, W)`` float32: channels 0..3 are premultiplied
+  RGBA in [0, 1] (after clamping), 4..15 are hidden. One step: perception = identity + Sobel x/y per
+  channel (depthwise 3×3, zero padding) -> 1×1 conv 48->128, ReLU -> 1×1 conv 128->16 (zero-init,
+  no bias) -> stochastic update (each cell fires with probability ``fire_rate``) -> alive masking
+  (a cell lives if it or a neighbour had alpha > 0.1 before and after the update).
+  Parameters: 8,320 + 12 per target code.
+- :class:`NCACanvas`: inference on one big grid (e.g. 192×108 cells for 1080p), many patterns.
+  It computes the update only for cells that are alive before the step and fire in it (every other
+  cell is unchanged or zeroed by alive masking anyway), so its result equals the dense step for the
+  same random draws, at a cost proportional to the living area instead of the grid.
+
+Conditional growth: target ``k`` grows from a single seed cell with alpha = 1 and hidden channels =
+``codes[k]`` (a fixed 12-vector per target: one-hot for up to 12 targets, stored with the weights).
+
+Randomness: every random draw takes an explicit ``torch.Generator`` on the state's device.
+Failure modes: loading weights with a different architecture raises from ``load_state_dict``;
+unknown target keys raise ``KeyError`` naming the known keys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+CHANNELS = 16  # RGBA + 12 hidden
+ALIVE_THRESHOLD = 0.1
+
+
+@dataclass(frozen=True)
+class NCAConfig:
+    """Architecture of one NCA model (saved next to its weights)."""
+
+    targets: tuple[str, ...]  # target keys, in code order
+    channels: int = CHANNELS
+    hidden: int = 128
+    fire_rate: float = 0.5
+    alive_threshold: float = ALIVE_THRESHOLD
+    target_size: int = 32  # cells per side of a target
+    grid: int = 40  # cells per side of the training grid (target + margin)
+
+
+def perception_filters(channels: int = CHANNELS) -> torch.Tensor:
+    """Depthwise perception kernels, ``(3 * channels, 1, 3, 3)``: identity, Sobel x, Sobel y.
+
+    Output channel ``3 * c + f`` is filter ``f`` applied to state channel ``c``.
+    """
+    ident = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    sobel_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
+    filt = torch.stack([ident, sobel_x, sobel_x.T])  # (3, 3, 3)
+    return filt.repeat(channels, 1, 1)[:, None]  # (3C, 1, 3, 3)
+
+
+class NCA(nn.Module):
+    """Dense, batched NCA: the paper's formulation. See the module docstring."""
+
+    def __init__(self, config: NCAConfig, generator: torch.Generator | None = None):
+        """Build the model; initial weights are drawn from ``generator`` (a CPU generator).
+
+        Without one, a generator seeded 0 is used (weights are then replaced by a load anyway).
+        """
+        super().__init__()
+        self.config = config
+        c, h = config.channels, config.hidden
+        self.register_buffer("filters", perception_filters(c), persistent=False)
+        self.w1 = nn.Conv2d(3 * c, h, 1)
+        self.w2 = nn.Conv2d(h, c, 1, bias=False)
+        # torch's default Conv2d init, but from our generator (same draws, same order)
+        g = generator if generator is not None else torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            nn.init.kaiming_uniform_(self.w1.weight, a=math.sqrt(5), generator=g)
+            bound = 1 / math.sqrt(3 * c)
+            nn.init.uniform_(self.w1.bias, -bound, bound, generator=g)
+            nn.init.kaiming_uniform_(self.w2.weight, a=math.sqrt(5), generator=g)
+        nn.init.zeros_(self.w2.weight)  # start as "do nothing", as in the paper
+        n = len(config.targets)
+        codes = torch.zeros(n, c - 4)
+        for k in range(n):  # one-hot while there are enough hidden channels, then a binary code
+            if n <= c - 4:
+                codes[k, k] = 1.0
+            else:
+                bits = [(k + 1) >> i & 1 for i in range(c - 4)]
+                codes[k] = torch.tensor(bits, dtype=torch.float32)
+        self.register_buffer("codes", codes)  # fixed: seeds are made without gradients
+
+    # -- state helpers ------------------------------------------------------------------------
+    def target_index(self, key: str) -> int:
+        try:
+            return self.config.targets.index(key)
+        except ValueError:
+            raise KeyError(f"unknown target {key!r}; known: {list(self.config.targets)}") from None
+
+    def seed_vector(self, k: int) -> torch.Tensor:
+        """State of the seed cell of target ``k``: (C,) = [0, 0, 0, 1, codes[k]]."""
+        head = torch.tensor([0.0, 0.0, 0.0, 1.0], device=self.codes.device)
+        return torch.cat([head, self.codes[k]])
+
+    def seed(self, ks: torch.Tensor, size: int | None = None) -> torch.Tensor:
+        """Seed states ``(B, C, size, size)`` for target indices ``ks`` (B,), seed in the centre."""
+        size = size or self.config.grid
+        x = torch.zeros(len(ks), self.config.channels, size, size, device=self.codes.device)
+        head = torch.tensor([0.0, 0.0, 0.0, 1.0], device=x.device).expand(len(ks), 4)
+        x[:, :, size // 2, size // 2] = torch.cat([head, self.codes[ks]], dim=1)
+        return x
+
+    # -- dynamics -----------------------------------------------------------------------------
+    def alive(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) bool: alpha > threshold in the 3×3 neighbourhood."""
+        return F.max_pool2d(x[:, 3:4], 3, 1, 1) > self.config.alive_threshold
+
+    def perceive(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, 3C, H, W)."""
+        return F.conv2d(x, self.filters, padding=1, groups=self.config.channels)
+
+    def step(self, x: torch.Tensor, generator: torch.Generator,
+             fire_rate: float | None = None) -> torch.Tensor:
+        """One NCA step of the (B, C, H, W) state; returns the new state (not in place)."""
+        fire_rate = self.config.fire_rate if fire_rate is None else fire_rate
+        pre = self.alive(x)
+        dx = self.w2(F.relu(self.w1(self.perceive(x))))
+        b, _, h, w = x.shape
+        fire = torch.rand(b, 1, h, w, generator=generator, device=x.device) <= fire_rate
+        x = x + dx * fire
+        return x * (pre & self.alive(x))
+
+    def forward(self, x: torch.Tensor, steps: int, generator: torch.Generator,
+                fire_rate: float | None = None) -> torch.Tensor:
+        for _ in range(steps):
+            x = self.step(x, generator, fire_rate)
+        return x
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, path: str | Path, extra: dict | None = None) -> None:
+        """Write config + weights (float32 state dict) to ``path``."""
+        sd = {k: v.detach().cpu().clone() for k, v in self.state_dict().items()}
+        torch.save({"config": asdict(self.config), "state_dict": sd, **(extra or {})}, path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> NCA:
+        """Load a model written by :meth:`save` (weights only; no code is unpickled)."""
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        cfg = dict(blob["config"])
+        cfg["targets"] = tuple(cfg["targets"])
+        model = cls(NCAConfig(**cfg))
+        model.load_state_dict(blob["state_dict"])
+        return model.to(device).eval()
+
+
+class NCACanvas:
+    """Many NCA patterns on one big grid, stepped sparsely (only where cells are alive).
+
+    Typical use (a 1080p screen at 10 px per cell)::
+
+        canvas = NCACanvas(NCA.load(weights_path("digits")), width=192, height=108, seed=0)
+        canvas.plant("7", cx=40, cy=50)     # a seed cell carrying digit 7's code
+        canvas.step(4)                      # ~48 steps per second grow a digit in ~2 s
+        canvas.damage(mask)                 # (108, 192) bool/float: cells >= 0.5 are erased
+        rgba = canvas.rgba_uint8()          # (108, 192, 4) uint8, premultiplied, reused buffer
+
+    State lives in a zero-bordered buffer ``(C, H + 2, W + 2)`` so neighbours never need padding.
+    Not thread-safe: one thread steps it (see :mod:`models.engine`).
+    """
+
+    def __init__(self, model: NCA, width: int, height: int, seed: int = 0,
+                 device: str | torch.device | None = None, sparse: bool = True):
+        self.device = torch.device(device) if device is not None else model.codes.device
+        self.model = model.to(self.device).eval()
+        self.width, self.height = int(width), int(height)
+        self.sparse = sparse
+        cfg = model.config
+        self.channels, self.fire_rate = cfg.channels, cfg.fire_rate
+        self.threshold = cfg.alive_threshold
+        self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        h, w, c = self.height, self.width, self.channels
+        self._xp = torch.zeros(c, h + 2, w + 2, device=self.device)
+        self.x = self._xp[:, 1:-1, 1:-1]  # (C, H, W) view of the interior
+        self._flat = self._xp.view(c, -1)
+        wp = w + 2
+        ys, xs = torch.meshgrid(torch.arange(h, device=self.device),
+                                torch.arange(w, device=self.device), indexing="ij")
+        self._pidx = ((ys + 1) * wp + xs + 1).reshape(-1)  # interior cell -> padded flat index
+        self._offsets = torch.tensor([dy * wp + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)],
+                                     device=self.device)
+        f = perception_filters(1)[:, 0].reshape(3, 9).to(self.device)  # (3, 9)
+        self._filt = f
+        with torch.no_grad():
+            self._w1 = model.w1.weight.detach()[:, :, 0, 0].contiguous()  # (hidden, 3C)
+            self._b1 = model.w1.bias.detach()[:, None].contiguous()  # (hidden, 1)
+            self._w2 = model.w2.weight.detach()[:, :, 0, 0].contiguous()  # (C, hidden)
+            self._seeds = torch.stack([model.seed_vector(k) for k in range(len(cfg.targets))])
+        self._rgba = np.zeros((h, w, 4), np.uint8)
+        self.steps = 0
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.model.config.targets
+
+    def plant(self, key: str, cx: int, cy: int) -> None:
+        """Seed target ``key`` at cell (cx, cy) (column, row); the pattern grows around it."""
+        k = self.model.target_index(key)
+        if not (0 <= cx < self.width and 0 <= cy < self.height):
+            raise ValueError(f"cell ({cx}, {cy}) outside the {self.width}×{self.height} canvas")
+        self.x[:, cy, cx] = self._seeds[k]
+
+    def damage(self, mask) -> None:
+        """Erase cells where ``mask`` >= 0.5; ``mask`` is (H, W) bool/float numpy or torch."""
+        m = torch.as_tensor(np.asarray(mask) if not torch.is_tensor(mask) else mask,
+                            device=self.device)
+        if m.shape != (self.height, self.width):
+            raise ValueError(f"damage mask shape {tuple(m.shape)} != {(self.height, self.width)}")
+        keep = (m.float() < 0.5).to(self.x.dtype)
+        self.x.mul_(keep)
+
+    def clear(self) -> None:
+        """Erase every cell."""
+        self._xp.zero_()
+
+    def alive_count(self) -> int:
+        """Number of cells with alpha > threshold."""
+        return int((self.x[3] > self.threshold).sum())
+
+    def _alive(self) -> torch.Tensor:
+        """(H, W) bool: some alpha > threshold in the 3×3 neighbourhood (= max-pool test)."""
+        b = self._xp[3] > self.threshold  # (H+2, W+2); the border is always empty
+        r = b[:, :-2] | b[:, 1:-1] | b[:, 2:]  # a boolean dilation is ~10× cheaper than max_pool2d
+        return r[:-2] | r[1:-1] | r[2:]
+
+    @torch.inference_mode()
+    def step(self, n: int = 1) -> None:
+        """Advance ``n`` steps."""
+        for _ in range(n):
+            self._step_sparse() if self.sparse else self._step_dense()
+            self.steps += 1
+
+    def _step_dense(self) -> None:
+        x = self.x[None]
+        y = self.model.step(x, self.generator, self.fire_rate)
+        self.x.copy_(y[0])
+
+    def _step_sparse(self) -> None:
+        h, w, c = self.height, self.width, self.channels
+        pre = self._alive()
+        fire = torch.rand(1, 1, h, w, generator=self.generator, device=self.device)
+        # Only cells that are alive *and* fire this step change: compute the update for those.
+        upd = (fire[0, 0] <= self.fire_rate).logical_and_(pre).reshape(-1)
+        idx = self._pidx.masked_select(upd)  # (N,) padded flat indices
+        if idx.numel():
+            nb = self._flat.index_select(1, (self._offsets[:, None] + idx[None]).reshape(-1))
+            p = torch.matmul(self._filt, nb.view(c, 9, -1)).view(3 * c, -1)  # (3C, N)
+            hid = torch.addmm(self._b1, self._w1, p).relu_()  # (hidden, N)
+            self._flat.index_add_(1, idx, torch.mm(self._w2, hid))  # dx: (C, N)
+        self.x.mul_((pre & self._alive()).to(self.x.dtype))
+
+    def rgba_uint8(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Premultiplied RGBA as (H, W, 4) uint8 (into ``out`` or a buffer reused per call)."""
+        out = self._rgba if out is None else out
+        with torch.inference_mode():
+            img = self.x[:4].clamp(0.0, 1.0).mul(255.0).add_(0.5).to(torch.uint8)
+            out[...] = img.permute(1, 2, 0).cpu().numpy()
+        return out

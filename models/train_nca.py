@@ -1,0 +1,265 @@
+"""Train one conditional growing NCA: ``python -m models.train_nca --targets digits --seed 0``.
+
+Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
+
+- every target is padded to a ``grid``×``grid`` training grid (default 40 = 32 + 2×4 margin) and
+  grows from one centre seed cell carrying its code (:meth:`models.nca.NCA.seed`);
+- a sample pool (default 256 states, each with its target index); every iteration draws a batch,
+  replaces its highest-loss sample with a fresh seed of a random target and damages the
+  ``damage_n`` lowest-loss samples (a random circle or a random half-plane through the pattern);
+- the batch is run ``steps_min``…``steps_max`` steps, loss = per-pixel RGBA MSE on the whole grid,
+  Adam with per-parameter gradient normalisation, cosine lr decay ``lr`` -> ``lr_end``;
+- results go back into the pool.
+
+Deterministic for a seed (one ``torch.Generator`` for every draw; 1 CPU thread by default); uses
+CUDA when present unless ``--device cpu``. Writes ``OUT`` (weights, ~40 KB), ``OUT`` with
+``.provenance.json`` (script, commit, config, seed, device, torch version, duration, final and
+per-target loss, eval numbers), and a checkpoint every ``--ckpt-every`` iterations to ``--ckpt``
+(default in the temp dir, ~30 MB with the pool) so ``--resume`` continues a killed run exactly.
+
+Failure modes: an unknown ``--targets`` name exits with the known names; ``--resume`` with a
+checkpoint from a different config exits with an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from models.catalog import NCA_MODELS, weights_path
+from models.nca import NCA, NCAConfig
+from models.targets import font_info, render_targets
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    targets: str = "digits"
+    seed: int = 0
+    iterations: int = 4000
+    batch: int = 8
+    pool: int = 256
+    steps_min: int = 48
+    steps_max: int = 72
+    lr: float = 2e-3
+    lr_end: float = 1e-4
+    damage_n: int = 2
+    damage_after: int = 200  # iterations before damage starts (let growth appear first)
+    grid: int = 40
+    target_size: int = 32
+    hidden: int = 128
+    fire_rate: float = 0.5
+
+
+def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
+    """(keys, (K, 4, grid, grid)) targets centred on the training grid."""
+    keys, t = render_targets(model, size)
+    pad = (grid - size) // 2
+    out = torch.zeros(len(keys), 4, grid, grid)
+    out[:, :, pad:pad + size, pad:pad + size] = torch.from_numpy(t)
+    return keys, out
+
+
+def damage_masks(n: int, grid: int, size: int, generator: torch.Generator,
+                 device: torch.device) -> torch.Tensor:
+    """(n, 1, grid, grid) float keep-masks (0 = erased): random circles or half-planes."""
+    ys, xs = torch.meshgrid(torch.arange(grid, device=device, dtype=torch.float32),
+                            torch.arange(grid, device=device, dtype=torch.float32), indexing="ij")
+    u = torch.rand(n, 5, generator=generator, device=device)
+    c = grid / 2
+    keep = torch.ones(n, 1, grid, grid, device=device)
+    for i in range(n):
+        if u[i, 0] < 0.5:  # circle somewhere over the pattern
+            cx = c + (u[i, 1] - 0.5) * size
+            cy = c + (u[i, 2] - 0.5) * size
+            r = size * (0.1 + 0.3 * u[i, 3])
+            erased = (xs - cx) ** 2 + (ys - cy) ** 2 < r**2
+        else:  # half-plane through a point near the centre, random direction
+            ang = u[i, 1] * 2 * math.pi
+            off = (u[i, 2] - 0.5) * size * 0.25
+            erased = (xs - c) * torch.cos(ang) + (ys - c) * torch.sin(ang) > off
+        keep[i, 0] = (~erased).float()
+    return keep
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             check=False, cwd=Path(__file__).resolve().parent, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def lr_at(cfg: TrainConfig, it: int) -> float:
+    t = it / max(1, cfg.iterations - 1)
+    return cfg.lr_end + 0.5 * (cfg.lr - cfg.lr_end) * (1 + math.cos(math.pi * t))
+
+
+def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume: bool,
+          log_every: int = 20, ckpt_every: int = 100, run_eval: bool = True) -> dict:
+    """Train, write ``out`` and its provenance, return the provenance dict."""
+    keys, targets = padded_targets(cfg.targets, cfg.target_size, cfg.grid)
+    targets = targets.to(device)
+    k_n = len(keys)
+    ncfg = NCAConfig(targets=keys, hidden=cfg.hidden, fire_rate=cfg.fire_rate,
+                     target_size=cfg.target_size, grid=cfg.grid)
+    model = NCA(ncfg, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    pool_k = torch.arange(cfg.pool, device=device) % k_n
+    with torch.no_grad():
+        pool = model.seed(pool_k, cfg.grid)
+    start_it, elapsed, history = 0, 0.0, []
+    ema = torch.full((k_n,), float("nan"))
+    if resume and ckpt.exists():
+        blob = torch.load(ckpt, map_location=device, weights_only=False)
+        if blob["config"] != asdict(cfg):
+            sys.exit(f"checkpoint {ckpt} was made with a different config: {blob['config']}")
+        model.load_state_dict(blob["model"])
+        opt.load_state_dict(blob["opt"])
+        pool, pool_k = blob["pool"].to(device), blob["pool_k"].to(device)
+        gen.set_state(blob["gen"])
+        start_it, elapsed, history = blob["it"], blob["elapsed"], blob["history"]
+        ema = blob["ema"]
+        print(f"resumed from {ckpt} at iteration {start_it}", flush=True)
+
+    t_start = time.time() - elapsed
+    t_log = time.time()
+    for it in range(start_it, cfg.iterations):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(cfg, it)
+        idx = torch.randperm(cfg.pool, generator=gen, device=device)[: cfg.batch]
+        x, bk = pool[idx].clone(), pool_k[idx].clone()
+        with torch.no_grad():
+            per = ((x[:, :4] - targets[bk]) ** 2).mean(dim=(1, 2, 3))
+            order = per.argsort(descending=True)
+            x, bk = x[order], bk[order]
+            # replace the worst with a fresh seed of a random target
+            bk[0] = torch.randint(k_n, (1,), generator=gen, device=device)[0]
+            x[:1] = model.seed(bk[:1], cfg.grid)
+            if it >= cfg.damage_after and cfg.damage_n:
+                x[-cfg.damage_n:] *= damage_masks(cfg.damage_n, cfg.grid, cfg.target_size, gen,
+                                                  device)
+        steps = int(torch.randint(cfg.steps_min, cfg.steps_max + 1, (1,), generator=gen,
+                                  device=device)[0])
+        y = model(x, steps, gen)
+        per = ((y[:, :4] - targets[bk]) ** 2).mean(dim=(1, 2, 3))
+        loss = per.mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.grad is not None:
+                    p.grad /= p.grad.norm() + 1e-8
+        opt.step()
+        with torch.no_grad():
+            pool[idx], pool_k[idx] = y.detach(), bk
+            for k, v in zip(bk.tolist(), per.detach().cpu().tolist(), strict=True):
+                ema[k] = v if math.isnan(ema[k]) else 0.9 * ema[k] + 0.1 * v
+        history.append(float(loss.detach()))
+        done = it + 1
+        if done % log_every == 0 or done == cfg.iterations:
+            dt = (time.time() - t_log) / log_every
+            t_log = time.time()
+            eta = dt * (cfg.iterations - done) / 60
+            recent = sum(history[-log_every:]) / len(history[-log_every:])
+            worst = int(torch.nan_to_num(ema, -1).argmax())
+            print(f"it {done:5d}/{cfg.iterations} loss {recent:.5f} "
+                  f"log10 {math.log10(max(recent, 1e-12)):.2f} worst-target "
+                  f"{keys[worst]}={float(ema.nan_to_num(0).max()):.4f} "
+                  f"lr {lr_at(cfg, it):.2e} {dt:.2f}s/it eta {eta:.0f} min", flush=True)
+        if done % ckpt_every == 0 and done < cfg.iterations:
+            ckpt.parent.mkdir(parents=True, exist_ok=True)
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({"config": asdict(cfg), "model": model.state_dict(),
+                        "opt": opt.state_dict(), "pool": pool.cpu(), "pool_k": pool_k.cpu(),
+                        "gen": gen.get_state(), "it": done, "elapsed": time.time() - t_start,
+                        "history": history, "ema": ema}, tmp)
+            os.replace(tmp, ckpt)
+            model.save(ckpt.with_suffix(".weights.pt"))  # latest weights, for a quick look
+
+    duration = time.time() - t_start
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    tail = history[-100:]
+    prov = {
+        "script": "python -m models.train_nca " + " ".join(sys.argv[1:]),
+        "git_commit": git_commit(),
+        "config": asdict(cfg),
+        "model_config": asdict(ncfg),
+        "seed": cfg.seed,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "torch_threads": torch.get_num_threads(),
+        "torch_version": torch.__version__,
+        "duration_s": round(duration, 1),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "final_loss": sum(tail) / len(tail),
+        "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
+        "loss_every_100": [sum(history[i:i + 100]) / len(history[i:i + 100])
+                           for i in range(0, len(history), 100)],
+        "font": font_info() if cfg.targets == "digits" else None,
+        "targets_drawn_by": "models/targets.py",
+    }
+    prov_path = provenance_path(out)
+    prov_path.write_text(json.dumps(prov, indent=2) + "\n")
+    print(f"wrote {out} and {prov_path} ({duration / 60:.1f} min)", flush=True)
+    if not run_eval:
+        return prov
+    try:  # the eval numbers belong in the provenance too; weights are safe if this fails
+        from models.eval_nca import evaluate
+        prov["eval"] = evaluate(NCA.load(out, device), device=device)
+        prov_path.write_text(json.dumps(prov, indent=2) + "\n")
+        print(json.dumps(prov["eval"]["summary"], indent=2), flush=True)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written
+        print(f"eval failed: {exc!r}", flush=True)
+    return prov
+
+
+def provenance_path(weights: Path) -> Path:
+    """``models/weights/nca_digits.pt`` -> ``models/weights/nca_digits.provenance.json``."""
+    return weights.with_name(weights.stem + ".provenance.json")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--targets", default="digits", help=f"one of {sorted(NCA_MODELS)}")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=None, help="weights file (default: shipped path)")
+    ap.add_argument("--ckpt", type=Path, default=None, help="checkpoint file (default: temp dir)")
+    ap.add_argument("--resume", action="store_true", help="continue from --ckpt if it exists")
+    ap.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--ckpt-every", type=int, default=100)
+    ap.add_argument("--no-eval", action="store_true", help="skip eval_nca after training")
+    for f, v in asdict(TrainConfig()).items():
+        if f not in ("targets", "seed"):
+            ap.add_argument("--" + f.replace("_", "-"), type=type(v), default=v)
+    a = ap.parse_args(argv)
+    if a.targets not in NCA_MODELS:
+        ap.error(f"--targets {a.targets!r} unknown; known: {sorted(NCA_MODELS)}")
+    cfg = TrainConfig(**{f: getattr(a, f) for f in asdict(TrainConfig())})
+    torch.set_num_threads(a.threads)
+    device = torch.device(a.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    out = a.out or weights_path(a.targets)
+    ckpt = a.ckpt or Path(tempfile.gettempdir()) / "gwangju_nca" / f"{out.stem}.ckpt.pt"
+    print(f"training {cfg} on {device} -> {out} (checkpoint {ckpt})", flush=True)
+    train(cfg, out, ckpt, device, a.resume, a.log_every, a.ckpt_every, not a.no_eval)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Model names and targets: listable without torch; targets drawn by our code, right shapes."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.catalog import CPPN_STYLES, NCA_MODELS, list_styles, list_targets, weights_path
+from models.targets import SIZE, font_info, render_targets
+
+REPO = Path(__file__).resolve().parents[1]
+LANDMARKS_CSV = REPO.parent / "shared" / "data" / "gwangju_landmarks.csv"
+DATA_KINDS = {"culture_center", "cemetery_memorial", "mountain", "national_park",
+              "railway_station", "university"}
+
+
+def test_names_listed_without_importing_torch():
+    code = ("import sys, models; "
+            "t = models.list_targets('digits'); s = models.list_styles(); "
+            "assert 'torch' not in sys.modules, 'torch imported'; print(len(t), len(s))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=False, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["10", str(len(CPPN_STYLES))]
+
+
+def test_catalog_lists():
+    assert list_targets("digits") == tuple("0123456789")
+    assert 8 <= len(list_targets("landmarks")) <= 12
+    assert set(list_styles()) == set(CPPN_STYLES)
+    assert weights_path("digits").name == "nca_digits.pt"
+    with pytest.raises(KeyError, match="known"):
+        list_targets("faces")
+
+
+def test_landmark_kinds_of_the_data_have_pictograms():
+    kinds = set(DATA_KINDS)
+    if LANDMARKS_CSV.is_file():
+        with LANDMARKS_CSV.open(newline="", encoding="utf-8") as f:
+            kinds |= {row["kind"] for row in csv.DictReader(f)}
+    assert kinds <= set(list_targets("landmarks"))
+
+
+@pytest.mark.parametrize("model", sorted(NCA_MODELS))
+def test_targets_are_premultiplied_rgba(model):
+    keys, t = render_targets(model)
+    assert keys == list_targets(model)
+    assert t.shape == (len(keys), 4, SIZE, SIZE) and t.dtype == np.float32
+    assert t.min() >= 0.0 and t.max() <= 1.0
+    assert (t[:, :3] <= t[:, 3:4] + 1e-6).all()  # premultiplied
+    alpha = t[:, 3]
+    assert ((alpha > 0.05) & (alpha < 0.95)).any()  # antialiased edges
+    cover = (alpha > 0.5).mean(axis=(1, 2))
+    assert (cover > 0.05).all() and (cover < 0.7).all()
+    flat = t.reshape(len(keys), -1)
+    dist = ((flat[:, None] - flat[None]) ** 2).mean(-1) + np.eye(len(keys))
+    assert dist.min() > 1e-3  # every target differs from every other
+
+
+def test_font_is_recorded():
+    info = font_info()
+    assert info["path"] is None or Path(info["path"]).is_file()

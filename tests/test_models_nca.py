@@ -1,0 +1,189 @@
+"""NCA model, sparse canvas, training determinism and (on shipped weights) the quality subset."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from models.catalog import list_targets, weights_path
+from models.eval_nca import THRESHOLDS, evaluate
+from models.nca import NCA, NCACanvas, NCAConfig
+from models.train_nca import TrainConfig, padded_targets, provenance_path, train
+
+
+def random_model(name: str = "digits", seed: int = 0, std: float = 0.08) -> NCA:
+    """An untrained model whose cells do change (the shipped init is 'do nothing')."""
+    model = NCA(NCAConfig(targets=list_targets(name)))
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * std)
+    return model.eval()
+
+
+def shipped(name: str) -> NCA:
+    path = weights_path(name)
+    if not path.is_file():
+        pytest.skip(f"shipped weights {path} absent; train: python -m models.train_nca "
+                    f"--targets {name} --seed 0")
+    return NCA.load(path)
+
+
+def test_shapes_and_size():
+    model = NCA(NCAConfig(targets=list_targets("digits")))
+    n_params = sum(p.numel() for p in model.parameters())
+    assert 7000 <= n_params <= 9000
+    x = model.seed(torch.tensor([3, 7]), 40)
+    assert x.shape == (2, 16, 40, 40)
+    assert x[0, 3].sum() == 1.0 and x[0, 4 + 3, 20, 20] == 1.0  # seed cell: alpha + code
+    y = model(x, 5, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+
+
+def test_step_is_deterministic_for_a_seed():
+    model = random_model()
+    x = model.seed(torch.arange(4), 40)
+    a = model(x, 20, torch.Generator().manual_seed(5))
+    b = model(x, 20, torch.Generator().manual_seed(5))
+    c = model(x, 20, torch.Generator().manual_seed(6))
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+def test_sparse_canvas_equals_dense_reference():
+    model = random_model()
+    sparse = NCACanvas(model, 64, 48, seed=3)
+    dense = NCACanvas(model, 64, 48, seed=3, sparse=False)
+    for c in (sparse, dense):
+        c.plant("3", 10, 10)
+        c.plant("8", 40, 30)
+        c.plant("1", 63, 47)  # corner: neighbours fall off the grid
+        c.step(25)
+    assert sparse.alive_count() > 3
+    torch.testing.assert_close(sparse.x, dense.x, atol=1e-5, rtol=1e-5)
+
+
+def test_canvas_api():
+    model = random_model()
+    canvas = NCACanvas(model, 32, 24, seed=0)
+    with pytest.raises(KeyError, match="known"):
+        canvas.plant("x", 1, 1)
+    with pytest.raises(ValueError, match="outside"):
+        canvas.plant("1", 32, 0)
+    canvas.plant("1", 16, 12)
+    canvas.step(3)
+    img = canvas.rgba_uint8()
+    assert img.shape == (24, 32, 4) and img.dtype == np.uint8
+    assert img[..., 3].max() > 0
+    mask = np.zeros((24, 32), bool)
+    mask[:, :] = True
+    canvas.damage(mask)
+    assert canvas.alive_count() == 0
+    with pytest.raises(ValueError, match="shape"):
+        canvas.damage(np.zeros((5, 5)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cpu_and_cuda_agree():
+    model = random_model()
+    x = model.seed(torch.arange(4), 40)
+    cpu = model(x, 30, torch.Generator().manual_seed(0), fire_rate=1.0)
+    gpu_model = random_model().cuda()
+    gpu = gpu_model(x.cuda(), 30, torch.Generator("cuda").manual_seed(0), fire_rate=1.0)
+    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-3, rtol=1e-3)
+    canvas_c = NCACanvas(model, 64, 48)
+    canvas_g = NCACanvas(random_model(), 64, 48, device="cuda")
+    for c in (canvas_c, canvas_g):
+        c.fire_rate = 1.0
+        c.plant("5", 30, 20)
+        c.step(20)
+    torch.testing.assert_close(canvas_g.x.cpu(), canvas_c.x, atol=1e-3, rtol=1e-3)
+
+
+def tiny_config(**kw) -> TrainConfig:
+    base = dict(targets="digits", seed=7, iterations=4, batch=2, pool=8, steps_min=4,
+                steps_max=6, damage_after=1, damage_n=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_training_is_deterministic_and_resumable(tmp_path):
+    torch.set_num_threads(1)
+    cfg = tiny_config()
+    dev = torch.device("cpu")
+    prov = train(cfg, tmp_path / "a.pt", tmp_path / "a.ckpt", dev, False, ckpt_every=2,
+                 run_eval=False)
+    assert provenance_path(tmp_path / "a.pt").is_file()
+    assert prov["seed"] == 7 and prov["config"]["iterations"] == 4
+    assert set(prov["per_target_loss_ema"]) == set(list_targets("digits"))
+    train(cfg, tmp_path / "b.pt", tmp_path / "b.ckpt", dev, False, ckpt_every=100,
+          run_eval=False)
+    shutil.copy(tmp_path / "a.ckpt", tmp_path / "c.ckpt")  # state after iteration 2
+    train(cfg, tmp_path / "c.pt", tmp_path / "c.ckpt", dev, True, ckpt_every=100,
+          run_eval=False)
+    sd = [NCA.load(tmp_path / f"{n}.pt").state_dict() for n in "abc"]
+    for k in sd[0]:
+        assert torch.equal(sd[0][k], sd[1][k]), f"not deterministic: {k}"
+        assert torch.equal(sd[0][k], sd[2][k]), f"resume differs: {k}"
+
+
+def test_eval_reports_every_target():
+    res = evaluate(random_model(), targets=["1", "2"], trials=1, grow_steps=4, regrow_steps=4,
+                   long_steps=8)
+    assert set(res["targets"]) == {"1", "2"}
+    assert res["summary"]["pass"] is False  # an untrained model must fail
+    assert set(THRESHOLDS) <= set(res["targets"]["1"])
+
+
+# -- shipped weights -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,subset", [("digits", ["0", "4", "8"]),
+                                          ("landmarks", ["mountain", "railway_station", "star"])])
+def test_shipped_weights_quality_subset(name, subset):
+    model = shipped(name)
+    torch.set_num_threads(1)
+    res = evaluate(model, targets=subset, trials=1, seed=99)
+    bad = {k: r for k, r in res["targets"].items() if not r["pass"]}
+    assert not bad, f"quality thresholds {THRESHOLDS} not met: {bad}"
+
+
+def test_shipped_provenance_is_complete():
+    for name in ("digits", "landmarks"):
+        path = weights_path(name)
+        if not path.is_file():
+            pytest.skip(f"shipped weights {path} absent")
+        pp = provenance_path(path)
+        assert pp.is_file(), f"{path} is shipped without its provenance {pp}"
+        prov = json.loads(pp.read_text())
+        for key in ("script", "git_commit", "config", "seed", "device", "torch_version",
+                    "duration_s", "final_loss", "per_target_loss_ema"):
+            assert key in prov, f"{name} provenance lacks {key}"
+        assert path.stat().st_size < 100_000
+
+
+def test_canvas_grows_several_digits_and_regrows_damage():
+    model = shipped("digits")
+    torch.set_num_threads(1)
+    _, targets = padded_targets("digits", model.config.target_size, model.config.grid)
+    canvas = NCACanvas(model, 120, 44, seed=1)
+    spots = {"2": 20, "5": 60, "9": 100}
+    for key, cx in spots.items():
+        canvas.plant(key, cx, 22)
+    canvas.step(96)
+
+    def mse(key: str) -> float:
+        cx = spots[key]
+        crop = canvas.x[:4, 2:42, cx - 20:cx + 20].clamp(0, 1)
+        return float(((crop - targets[int(key)]) ** 2).mean())
+
+    assert all(mse(k) <= 0.01 for k in spots), {k: mse(k) for k in spots}
+    mask = np.zeros((44, 120), bool)
+    mask[:, 40:60] = True  # the left half of the middle digit
+    canvas.damage(mask)
+    assert mse("5") > 0.01
+    canvas.step(96)
+    assert all(mse(k) <= 0.01 for k in spots), {k: mse(k) for k in spots}
