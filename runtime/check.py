@@ -91,24 +91,43 @@ def asset_problems(cfg: KioskConfig) -> list[Problem]:
     return problems
 
 
-def render_problems(cfg: KioskConfig, frames: int = 8) -> list[Problem]:
-    """Render a few frames of each playlist exhibit at a small size; exhibit errors → problems."""
+class _Collect(logging.Handler):
+    """Keeps warnings logged during the test render, to show them as notes."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() not in self.notes:
+            self.notes.append(record.getMessage())
+
+
+def render_problems(cfg: KioskConfig, frames: int = 8) -> tuple[list[Problem], list[str]]:
+    """Render a few frames of each playlist exhibit at a small size.
+
+    Returns ``(problems, notes)``: exhibit errors are problems; warnings (say, model weights
+    not shipped yet, so the exhibit shows its plain look) are notes for the curator.
+    """
     from runtime.headless import offscreen_kiosk
 
     problems = []
-    for name in dict.fromkeys(e.exhibit for e in cfg.playlist):
-        logging.getLogger("kiosk").disabled = True  # problems are reported below, not logged
-        try:
+    collect = _Collect()
+    kiosk_log = logging.getLogger("kiosk")
+    saved = kiosk_log.handlers, kiosk_log.propagate
+    kiosk_log.handlers, kiosk_log.propagate = [collect], False
+    try:
+        for name in dict.fromkeys(e.exhibit for e in cfg.playlist):
             kiosk, clock = offscreen_kiosk(cfg, name, (320, 180))
             for _ in range(frames):
                 kiosk.frame()
                 clock.advance(1 / 30)
             kiosk.stop()
-        finally:
-            logging.getLogger("kiosk").disabled = False
-        if kiosk.failures:
-            problems.append(Problem(f"exhibits.{name}", f"fails to run: {kiosk.last_error}"))
-    return problems
+            if kiosk.failures:
+                problems.append(Problem(f"exhibits.{name}", f"fails to run: {kiosk.last_error}"))
+    finally:
+        kiosk_log.handlers, kiosk_log.propagate = saved
+    return problems, [n for n in collect.notes if "raised in" not in n]
 
 
 def check(path: Path, *, render: bool = True, out=print) -> int:
@@ -120,9 +139,10 @@ def check(path: Path, *, render: bool = True, out=print) -> int:
             out(f"  {p}")
         return 2
     problems = asset_problems(cfg) + camera_problems(cfg, Path(path).parent)
+    notes: list[str] = []
     if not problems and render:
         with redirect_stdout(io.StringIO()):
-            problems = render_problems(cfg)
+            problems, notes = render_problems(cfg)
     if problems:
         out(f"{path}: {len(problems)} problem(s)")
         for p in problems:
@@ -130,4 +150,6 @@ def check(path: Path, *, render: bool = True, out=print) -> int:
         return 2
     names = ", ".join(e.exhibit for e in cfg.playlist)
     out(f"{path}: ok (schema {cfg.schema_version}; playlist: {names})")
+    for note in notes:
+        out(f"  note: {note}")
     return 0
