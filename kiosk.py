@@ -260,7 +260,9 @@ def format_bench(r: dict) -> str:
                if "audio" in r else "")
             + f"  rss MB     {r['rss_mb']['start']} → {r['rss_mb']['after_warmup']} (warm) → "
             f"{r['rss_mb']['end']}  (growth after warm-up "
-            f"{r['rss_mb']['growth_after_warmup']})\n"
+            f"{r['rss_mb']['growth_after_warmup']}"
+            + (f"; after the first rotation {r['rss_mb']['growth_after_first_rotation']}"
+               if "growth_after_first_rotation" in r["rss_mb"] else "") + ")\n"
             f"  visits {r['visits']}  shown {r['exhibits_shown']}  errors {r['exhibit_errors']}")
 
 

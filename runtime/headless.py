@@ -205,6 +205,10 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     warm_frames = 0
     vision_ms_start = 0
     next_t = t_start
+    rotation = {e.exhibit for e in cfg.playlist}
+    cycle_end: float | None = None
+    rss_trace: list[tuple[float, float]] = []
+    next_rss_t = t_start
     try:
         while True:
             now = time.perf_counter()
@@ -222,6 +226,11 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             report = kiosk.frame()
             if kiosk.current is not before and kiosk.current is not None:
                 shown[kiosk.current.name] = shown.get(kiosk.current.name, 0) + 1
+                if cycle_end is None and set(shown) >= set(rotation):
+                    cycle_end = time.perf_counter()  # every exhibit has been shown once
+            if now >= next_rss_t:
+                next_rss_t = now + 10.0
+                rss_trace.append((round(now - t_start, 1), round(rss_mb(), 1)))
             if measured_start is not None:
                 latencies.extend(report.latencies_ms)
             if paced:
@@ -254,11 +263,18 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             },
             "rss_mb": {"start": round(rss_start, 1), "after_warmup": round(rss_warm, 1),
                        "end": round(rss_end, 1),
-                       "growth_after_warmup": round(rss_end - rss_warm, 1)},
+                       "growth_after_warmup": round(rss_end - rss_warm, 1),
+                       "trace": rss_trace},
             "visits": kiosk.visit.visits,
             "exhibits_shown": shown,
             "exhibit_errors": dict(kiosk.failures),
         }
+        if exhibit == "all" and cycle_end is not None:
+            # A rotation's warm-up ends when every exhibit has been loaded once.
+            after = [mb for t, mb in rss_trace if t >= cycle_end - t_start]
+            if after:
+                result["rss_mb"]["after_first_rotation"] = after[0]
+                result["rss_mb"]["growth_after_first_rotation"] = round(rss_end - after[0], 1)
         if sound is not None:
             result["audio"] = {k: v for k, v in sound.status().items()
                                if k in ("state", "device", "underflows", "restarts", "failures",
