@@ -37,11 +37,11 @@ NCA_MODELS: dict[str, tuple[str, ...]] = {
 
 #: CPPN style name -> one-line description (parameters live in models.cppn.STYLES).
 CPPN_STYLES: dict[str, str] = {
-    "aurora": "slow green-violet ribbons, like northern lights",
+    "aurora": "slow green ribbons, like northern lights",
     "ink": "dark blue ink washes with pale highlights",
     "ember": "warm red-orange embers on near black",
     "tide": "cool teal and white interference bands",
-    "moire": "fine grey-gold moiré rings around the centre",
+    "moire": "grey-gold marbling, finer grained",
 }
 
 

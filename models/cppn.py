@@ -45,7 +45,7 @@ class CPPNStyle:
 
     seed: int
     palette: tuple[tuple[int, int, int], ...]  # colour stops, 0..255
-    hidden: int = 16
+    hidden: int = 12
     layers: int = 3  # hidden layers, including the first
     activations: tuple[str, ...] = ("sin", "soft", "sin")
     scale: float = 2.0  # input coordinate scale: larger = finer pattern
@@ -59,7 +59,7 @@ class CPPNStyle:
 
 STYLES: dict[str, CPPNStyle] = {
     "aurora": CPPNStyle(11, ((4, 8, 24), (20, 90, 90), (60, 220, 140), (150, 90, 230))),
-    "ink": CPPNStyle(23, ((3, 6, 20), (15, 30, 80), (40, 80, 160), (200, 215, 240)),
+    "ink": CPPNStyle(47, ((3, 6, 20), (15, 30, 80), (40, 80, 160), (200, 215, 240)),
                      activations=("soft", "sin", "soft"), scale=1.5),
     "ember": CPPNStyle(37, ((6, 2, 2), (90, 15, 10), (220, 80, 20), (255, 200, 90)),
                        activations=("sin", "sin", "soft"), scale=1.8),

@@ -12,10 +12,13 @@ Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
 - results go back into the pool.
 
 Deterministic for a seed (one ``torch.Generator`` for every draw; 1 CPU thread by default); uses
-CUDA when present unless ``--device cpu``. Writes ``OUT`` (weights, ~40 KB), ``OUT`` with
-``.provenance.json`` (script, commit, config, seed, device, torch version, duration, final and
-per-target loss, eval numbers), and a checkpoint every ``--ckpt-every`` iterations to ``--ckpt``
-(default in the temp dir, ~30 MB with the pool) so ``--resume`` continues a killed run exactly.
+CUDA when present unless ``--device cpu``. ``--init WEIGHTS`` continues from earlier weights with a
+fresh pool and schedule (the provenance records the starting file's sha256).
+
+Writes ``OUT`` (weights, ~40 KB), ``OUT`` with ``.provenance.json`` (script, commit, config, seed,
+device, torch version, duration, final and per-target loss, eval numbers), and a checkpoint every
+``--ckpt-every`` iterations to ``--ckpt`` (default in the temp dir, ~30 MB with the pool) so
+``--resume`` continues a killed run exactly.
 
 Failure modes: an unknown ``--targets`` name exits with the known names; ``--resume`` with a
 checkpoint from a different config exits with an error.
@@ -24,6 +27,7 @@ checkpoint from a different config exits with an error.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -106,14 +110,26 @@ def lr_at(cfg: TrainConfig, it: int) -> float:
 
 
 def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume: bool,
-          log_every: int = 20, ckpt_every: int = 100, run_eval: bool = True) -> dict:
-    """Train, write ``out`` and its provenance, return the provenance dict."""
+          log_every: int = 20, ckpt_every: int = 100, run_eval: bool = True,
+          init: Path | None = None) -> dict:
+    """Train, write ``out`` and its provenance, return the provenance dict.
+
+    ``init``: start from these weights (same targets and architecture) instead of a fresh model,
+    to continue training shipped weights with a new schedule (fine-tuning).
+    """
     keys, targets = padded_targets(cfg.targets, cfg.target_size, cfg.grid)
     targets = targets.to(device)
     k_n = len(keys)
     ncfg = NCAConfig(targets=keys, hidden=cfg.hidden, fire_rate=cfg.fire_rate,
                      target_size=cfg.target_size, grid=cfg.grid)
     model = NCA(ncfg, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
+    init_info = None
+    if init is not None:
+        start = NCA.load(init)
+        if start.config != ncfg:
+            sys.exit(f"--init {init}: its config {start.config} differs from {ncfg}")
+        model.load_state_dict(start.state_dict())
+        init_info = {"path": str(init), "sha256": hashlib.sha256(init.read_bytes()).hexdigest()}
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     pool_k = torch.arange(cfg.pool, device=device) % k_n
@@ -198,6 +214,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "config": asdict(cfg),
         "model_config": asdict(ncfg),
         "seed": cfg.seed,
+        "init_from": init_info,
         "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch_threads": torch.get_num_threads(),
@@ -243,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--no-eval", action="store_true", help="skip eval_nca after training")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from these weights (fine-tune) instead of a fresh model")
     for f, v in asdict(TrainConfig()).items():
         if f not in ("targets", "seed"):
             ap.add_argument("--" + f.replace("_", "-"), type=type(v), default=v)
@@ -258,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     out = a.out or weights_path(a.targets)
     ckpt = a.ckpt or Path(tempfile.gettempdir()) / "gwangju_nca" / f"{out.stem}.ckpt.pt"
     print(f"training {cfg} on {device} -> {out} (checkpoint {ckpt})", flush=True)
-    train(cfg, out, ckpt, device, a.resume, a.log_every, a.ckpt_every, not a.no_eval)
+    train(cfg, out, ckpt, device, a.resume, a.log_every, a.ckpt_every, not a.no_eval, a.init)
 
 
 if __name__ == "__main__":

@@ -131,6 +131,18 @@ def test_training_is_deterministic_and_resumable(tmp_path):
         assert torch.equal(sd[0][k], sd[2][k]), f"resume differs: {k}"
 
 
+def test_training_can_start_from_earlier_weights(tmp_path):
+    torch.set_num_threads(1)
+    cfg = tiny_config(iterations=1)
+    start = random_model()
+    start.save(tmp_path / "start.pt")
+    prov = train(cfg, tmp_path / "d.pt", tmp_path / "d.ckpt", torch.device("cpu"), False,
+                 run_eval=False, init=tmp_path / "start.pt")
+    assert prov["init_from"]["path"].endswith("start.pt")
+    moved = NCA.load(tmp_path / "d.pt").w1.weight
+    assert 0 < float((moved - start.w1.weight).detach().abs().max()) < 0.05  # one small step
+
+
 def test_eval_reports_every_target():
     res = evaluate(random_model(), targets=["1", "2"], trials=1, grow_steps=4, regrow_steps=4,
                    long_steps=8)
