@@ -172,7 +172,11 @@ class FrameWorker:
             log.exception("%s stopped: %r", self.name, exc)
 
 
-class _NCASource:
+class NCASource:
+    """:class:`FrameSource` over an :class:`NCACanvas`: ``steps_per_tick`` steps per tick; frames
+    are its premultiplied (H, W, 4) uint8 RGBA. Used by :class:`NCAWorker` on a thread, and by
+    callers that step inline (repeatable renders)."""
+
     def __init__(self, canvas: NCACanvas, steps_per_tick: int):
         self.canvas, self.steps_per_tick = canvas, steps_per_tick
         self.shape = (canvas.height, canvas.width, 4)
@@ -193,7 +197,7 @@ class NCAWorker(FrameWorker):
 
     def __init__(self, canvas: NCACanvas, steps_per_s: float = 48.0, steps_per_tick: int = 2,
                  name: str = "nca-worker"):
-        super().__init__(_NCASource(canvas, steps_per_tick), steps_per_s / steps_per_tick, name)
+        super().__init__(NCASource(canvas, steps_per_tick), steps_per_s / steps_per_tick, name)
         self.canvas = canvas
 
     def start(self) -> NCAWorker:

@@ -180,21 +180,6 @@ class GlyphCells:
                          speed]).astype(np.float32)
 
 
-class _NCAInline:
-    """FrameSource over an NCACanvas for :class:`InlineWorker` (the threaded path uses the
-    engine's NCAWorker)."""
-
-    def __init__(self, canvas: Any, steps_per_tick: int):
-        self.canvas, self.steps_per_tick = canvas, steps_per_tick
-        self.shape = (canvas.height, canvas.width, 4)
-
-    def tick(self, dt: float) -> None:
-        self.canvas.step(self.steps_per_tick)
-
-    def render(self, out: np.ndarray) -> None:
-        self.canvas.rgba_uint8(out)
-
-
 class Garden:
     """The exhibit's handle on its grower: commands are queued to the worker, frames come back.
 
@@ -216,7 +201,7 @@ class Garden:
     @classmethod
     def nca(cls, model: Any, width: int, height: int, growth_s: float, seed: int = 0,
             device: str = "cpu", threaded: bool = True) -> Garden:
-        from models.engine import NCAWorker
+        from models.engine import NCASource, NCAWorker
         from models.nca import NCACanvas
 
         canvas = NCACanvas(model, width, height, seed=seed, device=device)
@@ -225,7 +210,7 @@ class Garden:
         if threaded:
             worker: Any = NCAWorker(canvas, steps_per_s=steps_per_s, steps_per_tick=tick)
         else:
-            worker = InlineWorker(_NCAInline(canvas, tick), steps_per_s / tick)
+            worker = InlineWorker(NCASource(canvas, tick), steps_per_s / tick)
         return cls("nca", canvas, worker, inline=not threaded)
 
     @property
