@@ -287,6 +287,8 @@ class AdminPanel:
     def _draw_health(self, surface, font, small, health: dict[str, Any]) -> None:
         import pygame
 
+        from runtime.graphs import draw_frame_graph
+
         w, h = self.size
         x, y = int(w * 0.04), int(h * 0.05)
         surface.blit(font.render("관리 · Admin", True, (255, 214, 80)), (x, y))
@@ -294,18 +296,10 @@ class AdminPanel:
         for line in health_lines(health):
             surface.blit(small.render(line, True, (215, 222, 240)), (x, y))
             y += small.get_linesize() + 2
-        frames = health.get("frame_ms_recent", [])
         gw, gh = int(w * 0.45), int(h * 0.16)
-        gx, gy = x, h - gh - int(h * 0.05)
-        pygame.draw.rect(surface, (20, 26, 44), (gx, gy, gw, gh))
-        for ms, colour in ((16.7, (80, 200, 120)), (33.3, (230, 90, 80))):
-            yy = gy + gh - int(gh * ms / 50)
-            pygame.draw.line(surface, colour, (gx, yy), (gx + gw - 1, yy))
-        if len(frames) > 1:
-            step = gw / (len(frames) - 1)
-            pts = [(gx + i * step, gy + gh - min(gh - 1, gh * v / 50))
-                   for i, v in enumerate(frames)]
-            pygame.draw.lines(surface, (230, 236, 250), False, pts)
+        draw_frame_graph(surface, pygame.Rect(x, h - gh - int(h * 0.05), gw, gh),
+                         health.get("frame_ms_recent", []), background=(20, 26, 44),
+                         line=(230, 236, 250))
 
 
 def health_lines(health: dict[str, Any]) -> list[str]:

@@ -19,6 +19,7 @@ import pygame
 from exhibits.diagnostic.settings import DiagnosticSettings
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
+from runtime.graphs import draw_frame_graph
 
 BACKGROUND = (10, 14, 24)
 GRID = (28, 36, 54)
@@ -178,19 +179,9 @@ class DiagnosticExhibit(BaseExhibit):
         w, h = self.ctx.size
         gw, gh = max(120, w // 4), max(60, h // 7)
         x0, y0 = max(8, w // 60), h - gh - max(8, h // 40)
-        panel = pygame.Rect(x0, y0, gw, gh)
-        surface.fill((16, 20, 34), panel)
-        pygame.draw.rect(surface, GRID_MAJOR, panel, 1)
-        scale_ms = 50.0
-        for ms, colour in ((16.7, (80, 200, 120)), (33.3, (230, 90, 80))):
-            yy = y0 + gh - int(gh * ms / scale_ms)
-            pygame.draw.line(surface, colour, (x0, yy), (x0 + gw - 1, yy))
-        samples = list(self.ctx.frames.recent)[-gw:]
-        if len(samples) > 1:
-            step = gw / max(1, len(samples) - 1)
-            pts = [(x0 + i * step, y0 + gh - min(gh - 1, gh * v / scale_ms))
-                   for i, v in enumerate(samples)]
-            pygame.draw.lines(surface, TEXT, False, pts)
+        samples = self.ctx.frames.recent
+        draw_frame_graph(surface, pygame.Rect(x0, y0, gw, gh), samples,
+                         background=(16, 20, 34), line=TEXT, border=GRID_MAJOR)
         font = self.ctx.assets.font(max(10, h // 60))
         last = samples[-1] if samples else 0.0
         txt = font.render(f"frame {last:5.1f} ms   visitors {len(self.visitors)}", True, DIM_TEXT)
