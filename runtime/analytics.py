@@ -131,6 +131,12 @@ def prune(con: sqlite3.Connection, retention_days: int, today: dt.date) -> int:
     return cur.rowcount
 
 
+def check_kind(kind: str) -> None:
+    """Unknown kinds are a programming error: raise ``ValueError`` naming the known ones."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown analytics kind {kind!r}; known: {', '.join(KINDS)}")
+
+
 class TodayStats:
     """In-memory visit count and median length for today (the admin panel), reset at midnight."""
 
@@ -184,8 +190,7 @@ class Analytics:
 
     def record(self, kind: str, exhibit: str = "", value: float = 1.0, label: str = "") -> None:
         """Queue one event (never blocks). Unknown kinds are a programming error."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown analytics kind {kind!r}; known: {', '.join(KINDS)}")
+        check_kind(kind)
         now = self.wall_fn()
         self._today.observe(kind, value, now)
         self._queue.put((now.timestamp(), exhibit[:32], kind, float(value), label[:LABEL_MAX]))
@@ -233,8 +238,7 @@ class NullAnalytics:
         self._today = TodayStats(wall_fn().date())
 
     def record(self, kind: str, exhibit: str = "", value: float = 1.0, label: str = "") -> None:
-        if kind not in KINDS:
-            raise ValueError(f"unknown analytics kind {kind!r}")
+        check_kind(kind)
         self._today.observe(kind, value, self.wall_fn())
 
     def today(self) -> dict:

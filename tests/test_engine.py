@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from exhibits import REGISTRY
-from runtime.config import PlaylistEntry, default_config
+from runtime.app import replace_playlist
+from runtime.config import default_config
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit
 from runtime.headless import frame_rgb, offscreen_kiosk
@@ -89,13 +90,6 @@ class Exploding(BaseExhibit):
         surface.fill((200, 40, 40))
 
 
-def two_exhibit_config():
-    cfg = default_config()
-    from dataclasses import replace
-
-    return replace(cfg, playlist=(PlaylistEntry("diagnostic", 60), PlaylistEntry("diagnostic", 60)))
-
-
 @pytest.mark.parametrize("where", ["update", "draw", "enter"])
 def test_an_exhibit_that_raises_is_replaced_and_the_loop_goes_on(pygame_headless, caplog, where):
     made = []
@@ -117,8 +111,8 @@ def test_an_exhibit_that_raises_is_replaced_and_the_loop_goes_on(pygame_headless
     from runtime.clock import FakeTime
 
     clock = FakeTime()
-    kiosk = Kiosk(two_exhibit_config(), OffscreenPresenter(SIZE), time_fn=clock,
-                  exhibit_factory=factory)
+    cfg = replace_playlist(default_config(), ("diagnostic", 60), ("diagnostic", 60))
+    kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=clock, exhibit_factory=factory)
     with caplog.at_level(logging.ERROR, logger="kiosk"):
         kiosk.start()
         for _ in range(20):
@@ -157,10 +151,7 @@ def test_when_nothing_can_run_the_safe_screen_shows(pygame_headless, caplog):
 
 
 def test_playlist_rotates_with_a_crossfade(pygame_headless):
-    from dataclasses import replace
-
-    cfg = replace(default_config(), playlist=(PlaylistEntry("diagnostic", 5.0),
-                                              PlaylistEntry("diagnostic", 5.0)))
+    cfg = replace_playlist(default_config(), ("diagnostic", 5.0), ("diagnostic", 5.0))
     from runtime.app import Kiosk, OffscreenPresenter
     from runtime.clock import FakeTime
 
@@ -182,14 +173,11 @@ def test_playlist_rotates_with_a_crossfade(pygame_headless):
 
 
 def test_a_new_exhibit_learns_who_is_already_there(pygame_headless):
-    from dataclasses import replace
-
     from runtime.app import Kiosk, OffscreenPresenter
     from runtime.clock import FakeTime
     from runtime.sources import ReplaySource
 
-    cfg = replace(default_config(), playlist=(PlaylistEntry("diagnostic", 5.0),
-                                              PlaylistEntry("diagnostic", 5.0)))
+    cfg = replace_playlist(default_config(), ("diagnostic", 5.0), ("diagnostic", 5.0))
     clock = FakeTime()
     still = ReplaySource([VisitorEvent("enter", "cam:1", "camera", (0.5, 0.5), t=0.0)],
                          keep_source=True)
