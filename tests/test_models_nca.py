@@ -39,7 +39,9 @@ def test_shapes_and_size():
     assert 7000 <= n_params <= 9000
     x = model.seed(torch.tensor([3, 7]), 40)
     assert x.shape == (2, 16, 40, 40)
-    assert x[0, 3].sum() == 1.0 and x[0, 4 + 3, 20, 20] == 1.0  # seed cell: alpha + code
+    assert x[0, 3].sum() == 1.0  # one seed cell, and it carries its target's genome code
+    assert model.target_of(x[0, :, 20, 20]) == 3 and model.target_of(x[1, :, 20, 20]) == 7
+    assert model.target_of(x[0, :, 0, 0]) is None
     y = model(x, 5, torch.Generator().manual_seed(0))
     assert y.shape == x.shape
 
