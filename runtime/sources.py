@@ -124,19 +124,26 @@ class SimulatedVisitors:
         busy_s / quiet_s: if ``busy_s`` is set, visitors arrive only during the first ``busy_s``
             of every ``busy_s + quiet_s`` seconds, so the room empties and visits end (soaks,
             attract-mode tests). Default: arrivals never stop.
+        curiosity: probability (0..1, default 0.6) that a visitor's next stop is near where
+            another visitor recently stood (or, before anyone has, near the middle of the screen,
+            where exhibits put their attract-mode content), as people in a gallery walk over to
+            see what others made. Their walks then cross other visitors' work, which is what
+            exercises damage and regrowth; 0 gives uniformly random stops.
     """
 
     name = "sim"
 
     def __init__(self, seed: int = 0, *, max_visitors: int = 4, arrival_s: float = 2.5,
                  linger_s: tuple[float, float] = (1.2, 3.5), first_arrival_s: float = 0.1,
-                 busy_s: float | None = None, quiet_s: float = 0.0):
+                 busy_s: float | None = None, quiet_s: float = 0.0, curiosity: float = 0.6):
         self.rng = np.random.default_rng(seed)
         self.max_visitors = max_visitors
         self.arrival_s = arrival_s
         self.linger_s = linger_s
         self.first_arrival_s = first_arrival_s
         self.busy_s, self.quiet_s = busy_s, quiet_s
+        self.curiosity = curiosity
+        self._stops: list[tuple[str, np.ndarray]] = []  # (visitor id, where they stood)
         self._t0: float | None = None
         self._walkers: list[_Walker] = []
         self._next_id = 0
@@ -154,11 +161,17 @@ class SimulatedVisitors:
         u = self.rng.uniform(0.1, 0.9)
         return np.array([[-0.02, u], [1.02, u], [u, -0.02], [u, 1.02]][side])
 
-    def _spot(self) -> np.ndarray:
-        return self.rng.uniform([0.12, 0.15], [0.88, 0.85])
+    def _spot(self, vid: str) -> np.ndarray:
+        lo, hi = np.array([0.12, 0.15]), np.array([0.88, 0.85])
+        if self.rng.random() >= self.curiosity:
+            return self.rng.uniform(lo, hi)
+        others = [p for v, p in self._stops if v != vid] or [np.array([0.5, 0.45])]
+        near = others[int(self.rng.integers(len(others)))]
+        return np.clip(near + self.rng.uniform([-0.12, -0.1], [0.12, 0.1]), lo, hi)
 
     def _spawn(self) -> _Walker:
-        w = _Walker(vid=f"sim:{self._next_id}", pos=self._edge_point(), target=self._spot(),
+        vid = f"sim:{self._next_id}"
+        w = _Walker(vid=vid, pos=self._edge_point(), target=self._spot(vid),
                     speed=float(self.rng.uniform(0.12, 0.28)), linger_left=0.0,
                     stops_left=int(self.rng.integers(1, 4)))
         self._next_id += 1
@@ -189,7 +202,7 @@ class SimulatedVisitors:
             w.linger_left -= dt
             if w.linger_left <= 0:
                 w.stops_left -= 1
-                w.target = self._edge_point() if w.stops_left <= 0 else self._spot()
+                w.target = self._edge_point() if w.stops_left <= 0 else self._spot(w.vid)
                 w.leaving = w.stops_left <= 0
             return  # standing still: no events, exactly like a still person
         step = w.target - w.pos
@@ -204,6 +217,7 @@ class SimulatedVisitors:
                                       (0.08, 0.22)))
                 return
             w.linger_left = float(self.rng.uniform(*self.linger_s))
+            self._stops = [*self._stops[-7:], (w.vid, w.pos.copy())]
         else:
             # A gentle sideways sway makes walks look human, not robotic.
             side = np.array([-step[1], step[0]]) / max(dist, 1e-9)
