@@ -172,6 +172,40 @@ def test_simulated_visitors_walk_in_linger_and_leave_deterministically():
     assert all(0.0 <= e.pos[0] <= 1.0 and 0.0 <= e.pos[1] <= 1.0 for e in a)
 
 
+def _stops(events, min_gap=1.0):
+    """(arrival time, visitor id, position) of every stop: a visitor's last event before >= 1 s
+    of silence (standing still emits nothing)."""
+    last, stops = {}, []
+    for e in events:
+        prev = last.get(e.visitor_id)
+        if prev is not None and e.t - prev.t >= min_gap:
+            stops.append((prev.t, prev.visitor_id, np.array(prev.pos)))
+        last[e.visitor_id] = e
+    return sorted(stops, key=lambda s: s[0])
+
+
+def test_curious_visitors_stop_where_others_stood():
+    """curiosity=1: every stop is near an earlier stop of someone else (or near the middle of the
+    screen before anyone has stopped), so walks cross what other visitors made."""
+    def near_fraction(curiosity):
+        sim = SimulatedVisitors(5, curiosity=curiosity)
+        out = []
+        for i in range(120 * 30):
+            sim.poll(i / 30, out.append)
+        stops = _stops(out)
+        assert len(stops) >= 15
+        centre = np.array([0.5, 0.45])
+        near = 0
+        for t, vid, pos in stops:
+            anchors = [centre] + [p for t2, v2, p in stops if t2 < t and v2 != vid]
+            near += any(abs(pos[0] - a[0]) <= 0.121 and abs(pos[1] - a[1]) <= 0.101
+                        for a in anchors)
+        return near / len(stops)
+
+    assert near_fraction(1.0) == 1.0
+    assert near_fraction(0.0) < 0.8  # uniformly random stops are often far from everyone's
+
+
 def test_recording_round_trip_through_replay(tmp_path):
     path = tmp_path / "rec.jsonl"
     rec = EventRecorder(path)
