@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from visitor_scripts import PushSource
 
 from runtime.analytics import KINDS, SCHEMA_VERSION, Analytics, AnalyticsConfig, connect, prune
 from runtime.app import Kiosk, OffscreenPresenter
 from runtime.clock import FakeTime
 from runtime.config import default_config
-from runtime.events import VisitorEvent
 from runtime.report import report
 from runtime.visits import VisitConfig
 
@@ -37,28 +37,12 @@ class SimClock:
         return self.start + dt.timedelta(seconds=self.t())
 
 
-class Taps:
-    name = "taps"
-
-    def __init__(self):
-        self.queue = []
-
-    def start(self): ...
-
-    def stop(self): ...
-
-    def poll(self, now, emit):
-        for kind, vid, x, y in self.queue:
-            emit(VisitorEvent(kind, vid, "touch", (x, y), t=now))
-        self.queue.clear()
-
-
 def test_a_simulated_day_produces_the_expected_counts(pygame_headless, tmp_path):
     clock = SimClock(dt.datetime(2026, 11, 24, 9, 0))
     db = tmp_path / "a.sqlite"
     analytics = Analytics(db, AnalyticsConfig(flush_s=0.1), wall_fn=clock.wall)
     analytics.start()
-    taps = Taps()
+    taps = PushSource()
     cfg = replace(default_config(), visits=VisitConfig(idle_s=20.0, warning_s=5.0))
     kiosk = Kiosk(cfg, OffscreenPresenter((160, 90)), time_fn=clock.t, wall_fn=clock.wall,
                   sources=[taps], analytics=analytics)
@@ -79,7 +63,8 @@ def test_a_simulated_day_produces_the_expected_counts(pygame_headless, tmp_path)
         run_until(hour, minute)
         for i in range(n_taps):
             vid = f"touch:0:{i % 2}"
-            taps.queue += [("enter", vid, 0.5, 0.5), ("leave", vid, 0.5, 0.5)]
+            taps.push("enter", vid, 0.5, 0.5)
+            taps.push("leave", vid, 0.5, 0.5)
             run(gap_s)
         run(30)  # idle_s passes: the visit ends
     kiosk.stop()

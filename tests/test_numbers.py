@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+from visitor_scripts import ScriptSource
 
 from golden import assert_matches_golden
 from runtime.config import default_config
@@ -25,28 +26,6 @@ from runtime.sources import SimulatedVisitors
 SIZE = (320, 180)
 FPS = 60
 PI = "31415926535897932384626433832795028841971693993751"
-
-
-class Script:
-    """A visitor source that emits each event at its own ``t`` on the kiosk clock (absolute
-    times, unlike ReplaySource's offsets from the first event)."""
-
-    name = "script"
-
-    def __init__(self, events):
-        self.events = sorted(events, key=lambda e: e.t)
-        self.i = 0
-
-    def start(self):
-        pass
-
-    def stop(self):
-        pass
-
-    def poll(self, now, emit):
-        while self.i < len(self.events) and self.events[self.i].t <= now + 1e-9:
-            emit(dataclasses.replace(self.events[self.i], t=now))
-            self.i += 1
 
 
 class Recorder:
@@ -118,7 +97,7 @@ def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics
         made.append(ex)
         return ex
 
-    srcs = list(sources or []) + ([Script(events)] if events else [])
+    srcs = list(sources or []) + ([ScriptSource(events)] if events else [])
     kiosk, clock = offscreen_kiosk(cfg, "numbers", size, sources=srcs, exhibit_factory=factory,
                                    analytics=analytics or Recorder(), **(kiosk_kw or {}))
     frames = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from visitor_scripts import PushSource
 
 from runtime.admin import AdminConfig, AdminPanel, hash_pin, verify_pin
 from runtime.app import EXIT_TO_DESKTOP, Kiosk, OffscreenPresenter, replace_playlist
@@ -41,27 +42,6 @@ class Wall:
 
     def __call__(self) -> dt.datetime:
         return self.when
-
-
-class Scripted:
-    """A source whose events the test pushes (a finger the test moves)."""
-
-    name = "scripted"
-
-    def __init__(self):
-        self.queue: list[VisitorEvent] = []
-
-    def start(self): ...
-
-    def stop(self): ...
-
-    def push(self, kind, vid, x, y, source="touch"):
-        self.queue.append(VisitorEvent(kind, vid, source, (x, y)))
-
-    def poll(self, now, emit):
-        for e in self.queue:
-            emit(replace(e, t=now))
-        self.queue.clear()
 
 
 def make_kiosk(cfg=None, *, wall=None, sources=(), **kw):
@@ -146,7 +126,7 @@ def test_someone_standing_in_front_of_the_camera_keeps_the_visit():
 def test_warning_overlay_then_reset_and_rotation_waits_for_the_visit(pygame_headless):
     cfg = replace_playlist(default_config(), ("diagnostic", 5.0), ("diagnostic", 5.0))
     cfg = replace(cfg, visits=VisitConfig(idle_s=10.0, warning_s=4.0))
-    finger = Scripted()
+    finger = PushSource()
     kiosk, clock = make_kiosk(cfg, sources=[finger])
     try:
         first = kiosk.current
@@ -184,7 +164,7 @@ class Recorder(BaseExhibit):
 
 def test_exhibits_hear_visit_start_and_end(pygame_headless):
     cfg = replace(default_config(), visits=VisitConfig(idle_s=5.0, warning_s=1.0))
-    finger = Scripted()
+    finger = PushSource()
     kiosk, clock = make_kiosk(cfg, sources=[finger],
                               exhibit_factory=lambda name, ctx: Recorder(ctx))
     try:
@@ -314,7 +294,7 @@ def test_the_panel_closes_itself_when_left_open():
 
 def test_admin_in_the_running_kiosk_exits_to_desktop(pygame_headless):
     cfg = replace(default_config(), admin=admin_cfg())
-    finger = Scripted()
+    finger = PushSource()
     kiosk, clock = make_kiosk(cfg, sources=[finger])
 
     def touch_at(x, y):
@@ -353,7 +333,7 @@ def test_valid_edit_applies_at_the_next_visit_invalid_edit_keeps_the_old(pygame_
     path = tmp_path / "config.toml"
     write_config(path, 100)
     cfg = replace(load_config(path), visits=VisitConfig(idle_s=5.0, warning_s=1.0))
-    finger = Scripted()
+    finger = PushSource()
     kiosk, clock = make_kiosk(cfg, sources=[finger], config_path=path)
     try:
         finger.push("enter", "touch:0:0", 0.5, 0.5)
