@@ -14,7 +14,8 @@ Two forms of one model:
   cell is unchanged or zeroed by alive masking anyway), so its result equals the dense step for the
   same random draws, at a cost proportional to the living area instead of the grid.
 
-Conditional growth: target ``k`` grows from a single seed cell with alpha = 1 whose last
+Conditional growth: target ``k`` grows from a single seed cell with alpha and the free hidden
+channels = 1 (as in the paper: it marks the centre) whose last
 ``genome`` (default 4) hidden channels hold ``codes[k]``, the binary code of ``k + 1`` (0/1 values,
 stored with the weights). These genome channels are not written by the learned update: every cell
 takes the 3×3 maximum of its neighbourhood's genome each step, so a cell that comes alive inherits
@@ -116,9 +117,13 @@ class NCA(nn.Module):
             raise KeyError(f"unknown target {key!r}; known: {list(self.config.targets)}") from None
 
     def seed_vector(self, k: int) -> torch.Tensor:
-        """State of the seed cell of target ``k``: (C,) = [0, 0, 0, 1, 0 …, codes[k]]."""
-        v = torch.zeros(self.config.channels, device=self.codes.device)
-        v[3] = 1.0
+        """State of the seed cell of target ``k``: (C,) = [0, 0, 0, 1, 1 … 1, codes[k]].
+
+        Alpha and the free hidden channels are 1 as in the paper: the genome spreads to every
+        cell, so without this mark nothing would tell the growing pattern where its centre is.
+        """
+        v = torch.ones(self.config.channels, device=self.codes.device)
+        v[:3] = 0.0
         v[self.config.free:] = self.codes[k]
         return v
 
@@ -126,7 +131,7 @@ class NCA(nn.Module):
         """Seed states ``(B, C, size, size)`` for target indices ``ks`` (B,), seed in the centre."""
         size = size or self.config.grid
         x = torch.zeros(len(ks), self.config.channels, size, size, device=self.codes.device)
-        x[:, 3, size // 2, size // 2] = 1.0
+        x[:, 3:self.config.free, size // 2, size // 2] = 1.0
         x[:, self.config.free:, size // 2, size // 2] = self.codes[ks]
         return x
 
