@@ -17,14 +17,15 @@ Two forms of one model:
 Conditional growth: target ``k`` grows from a single seed cell with alpha and the free hidden
 channels = 1 (as in the paper: it marks the centre) whose last
 ``genome`` (default 4) hidden channels hold ``codes[k]``, the binary code of ``k + 1`` (0/1 values,
-stored with the weights). These genome channels are not written by the learned update: every cell
-takes the 3×3 maximum of its neighbourhood's genome each step, so a cell that comes alive inherits
-the code of the pattern it joins and every living cell knows which target it belongs to. Why: with
+stored with the weights). These genome channels are not written by the learned update: a cell
+without a code takes the 3×3 maximum of its living neighbours' codes (:meth:`NCA.inherit_genome`),
+so a cell that comes alive inherits the code of the pattern it joins and every living cell knows
+which target it belongs to. Why: with
 the code only in the seed cell (our first attempt) the network had to carry it outwards through
 learned dynamics, and ten digits trained for two hours came out as one blurred average (MSE
 0.02–0.06); an inherited genome makes the conditioning exact, also after damage, because the
-surviving cells still carry it. Two patterns that touch merge their codes (bitwise OR) where they
-meet; the exhibits plant patterns apart.
+surviving cells still carry it. Cells keep their code once they have one, so two patterns that grow
+into each other stay themselves; only cells born where they meet may get both codes (bitwise OR).
 
 Randomness: every random draw takes an explicit ``torch.Generator`` on the state's device.
 Failure modes: loading weights with a different architecture raises from ``load_state_dict``;
@@ -159,9 +160,21 @@ class NCA(nn.Module):
         b, _, h, w = x.shape
         fire = torch.rand(b, 1, h, w, generator=generator, device=x.device) <= fire_rate
         free = self.config.free
-        genome = F.max_pool2d(x[:, free:], 3, 1, 1)  # inherited from living neighbours
-        x = torch.cat([x[:, :free] + dx * fire, genome], dim=1)
+        x = torch.cat([x[:, :free] + dx * fire, self.inherit_genome(x)], dim=1)
         return x * (pre & self.alive(x))
+
+    def inherit_genome(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) state -> (B, G, H, W) genome after this step.
+
+        A cell that has a code keeps it; a cell without one takes the 3×3 maximum of its living
+        (alpha > threshold) neighbours' codes. Keeping, not re-pooling, is what stops two patterns
+        that grow into each other from mixing codes: only the few cells born where they meet get
+        both (bitwise OR); established cells never change.
+        """
+        g = x[:, self.config.free:]
+        living = (x[:, 3:4] > self.config.alive_threshold).to(g.dtype)
+        inherited = F.max_pool2d(g * living, 3, 1, 1)
+        return torch.where(g.amax(1, keepdim=True) > 0, g, inherited)
 
     def forward(self, x: torch.Tensor, steps: int, generator: torch.Generator,
                 fire_rate: float | None = None) -> torch.Tensor:
@@ -284,19 +297,23 @@ class NCACanvas:
         # Only cells that are alive *and* fire this step change: compute the update for those.
         upd = (fire[0, 0] <= self.fire_rate).logical_and_(pre).reshape(-1)
         idx = self._pidx.masked_select(upd)  # (N,) padded flat indices
+        genome = self._inherit_genome()  # from the state before this step's update, as dense
         if idx.numel():
             nb = self._flat.index_select(1, (self._offsets[:, None] + idx[None]).reshape(-1))
             p = torch.matmul(self._filt, nb.view(c, 9, -1)).view(3 * c, -1)  # (3C, N)
             hid = torch.addmm(self._b1, self._w1, p).relu_()  # (hidden, N)
             self._flat[: self.free].index_add_(1, idx, torch.mm(self._w2, hid))  # dx: (free, N)
-        self._inherit_genome()
+        self.x[self.free:] = genome
         self.x.mul_((pre & self._alive()).to(self.x.dtype))
 
-    def _inherit_genome(self) -> None:
-        """Genome channels := their 3×3 maximum (= ``max_pool2d``; the border is always zero)."""
+    def _inherit_genome(self) -> torch.Tensor:
+        """(G, H, W): :meth:`NCA.inherit_genome` on the padded grid (the border is always zero)."""
         g = self._xp[self.free:]  # (G, H+2, W+2)
-        r = torch.maximum(torch.maximum(g[:, :, :-2], g[:, :, 1:-1]), g[:, :, 2:])
-        self.x[self.free:] = torch.maximum(torch.maximum(r[:, :-2], r[:, 1:-1]), r[:, 2:])
+        src = g * (self._xp[3] > self.threshold).to(g.dtype)
+        r = torch.maximum(torch.maximum(src[:, :, :-2], src[:, :, 1:-1]), src[:, :, 2:])
+        inherited = torch.maximum(torch.maximum(r[:, :-2], r[:, 1:-1]), r[:, 2:])
+        own = self.x[self.free:]
+        return torch.where(own.amax(0, keepdim=True) > 0, own, inherited)
 
     def rgba_uint8(self, out: np.ndarray | None = None) -> np.ndarray:
         """Premultiplied RGBA as (H, W, 4) uint8 (into ``out`` or a buffer reused per call)."""

@@ -69,6 +69,27 @@ def test_sparse_canvas_equals_dense_reference():
     torch.testing.assert_close(sparse.x, dense.x, atol=1e-5, rtol=1e-5)
 
 
+def test_genome_is_inherited_by_new_cells_and_kept_by_established_ones():
+    """Two living blocks with different codes, one empty cell between them: established cells keep
+    their code, the cell between gets both (bitwise OR), a cell next to nothing living gets none."""
+    model = random_model()
+    free = model.config.free
+    x = torch.zeros(1, 16, 5, 9)
+    x[0, 3, :, 0:4] = 1.0
+    x[0, free:, :, 0:4] = model.codes[0, :, None, None]  # target "0": code 0b0001
+    x[0, 3, :, 5:9] = 1.0
+    x[0, free:, :, 5:9] = model.codes[5, :, None, None]  # target "5": code 0b0110
+    x[0, 3, 2, 8] = 0.05  # a cell too faint to pass its code on
+    g = model.inherit_genome(x)[0]
+    assert model.target_of(torch.cat([x[0, :free, 2, 1], g[:, 2, 1]])) == 0
+    assert model.target_of(torch.cat([x[0, :free, 2, 7], g[:, 2, 7]])) == 5
+    assert g[:, 2, 4].tolist() == [1.0, 1.0, 1.0, 0.0]  # born between them: 0b0111
+    y = torch.zeros(1, 16, 5, 5)
+    y[0, 3, 2, 2] = 0.05
+    y[0, free:, 2, 2] = model.codes[3]
+    assert float(model.inherit_genome(y)[0, :, 2, 1].abs().sum()) == 0.0  # faint cell: no heir
+
+
 def test_canvas_api():
     model = random_model()
     canvas = NCACanvas(model, 32, 24, seed=0)
