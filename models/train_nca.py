@@ -130,6 +130,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             sys.exit(f"--init {init}: its config {start.config} differs from {ncfg}")
         model.load_state_dict(start.state_dict())
         init_info = {"path": str(init), "sha256": hashlib.sha256(init.read_bytes()).hexdigest()}
+        if provenance_path(init).is_file():  # the chain of runs behind the starting weights
+            init_info["provenance"] = json.loads(provenance_path(init).read_text())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     pool_k = torch.arange(cfg.pool, device=device) % k_n
@@ -220,6 +222,10 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "torch_threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "duration_s": round(duration, 1),
+        # over this run and every run its --init weights came from
+        "total_iterations": cfg.iterations + _chain(init_info, "total_iterations", "iterations"),
+        "total_duration_s": round(duration + _chain(init_info, "total_duration_s", "duration_s"),
+                                  1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "final_loss": sum(tail) / len(tail),
         "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
@@ -241,6 +247,16 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written
         print(f"eval failed: {exc!r}", flush=True)
     return prov
+
+
+def _chain(init_info: dict | None, total_key: str, own_key: str) -> float:
+    """Iterations or seconds spent on the --init weights (0 without a provenance for them)."""
+    prov = (init_info or {}).get("provenance")
+    if not prov:
+        return 0
+    if total_key in prov:
+        return prov[total_key]
+    return prov["config"][own_key] if own_key == "iterations" else prov.get(own_key, 0)
 
 
 def provenance_path(weights: Path) -> Path:

@@ -162,8 +162,15 @@ def test_training_can_start_from_earlier_weights(tmp_path):
     prov = train(cfg, tmp_path / "d.pt", tmp_path / "d.ckpt", torch.device("cpu"), False,
                  run_eval=False, init=tmp_path / "start.pt")
     assert prov["init_from"]["path"].endswith("start.pt")
+    assert "provenance" not in prov["init_from"] and prov["total_iterations"] == 1
     moved = NCA.load(tmp_path / "d.pt").w1.weight
     assert 0 < float((moved - start.w1.weight).detach().abs().max()) < 0.05  # one small step
+    # a second run from those weights records the chain: its start's provenance and the totals
+    again = train(cfg, tmp_path / "e.pt", tmp_path / "e.ckpt", torch.device("cpu"), False,
+                  run_eval=False, init=tmp_path / "d.pt")
+    assert again["init_from"]["provenance"]["config"] == prov["config"]
+    assert again["total_iterations"] == 2
+    assert again["total_duration_s"] >= again["duration_s"]
 
 
 def test_eval_reports_every_target():
