@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 CONFIG ?= config.toml
 # sysdeps: PortAudio (sound), a Korean font (Hangul captions), Xvfb + xdotool (end-to-end test).
 
-.PHONY: run test venv sysdeps lint bench doctor check clean
+.PHONY: run test venv sysdeps lint bench doctor check clean train ship-models
 
 run: sysdeps venv
 	$(PY) kiosk.py run --config $(CONFIG)
@@ -27,6 +27,28 @@ doctor: venv
 
 bench: venv
 	$(PY) kiosk.py bench all --seconds 10 --size 1920x1080 --visitors sim
+
+# Train both NCA models at once (one core each, nice 19) into TRAIN_DIR; re-running resumes from
+# the checkpoints there. Logs: TRAIN_DIR/<model>.log. Extra options: TRAIN_ARGS="--iterations 8000".
+TRAIN_DIR  ?= models/weights-attempts/current
+TRAIN_ARGS ?=
+train: venv
+	mkdir -p $(TRAIN_DIR)
+	for t in digits landmarks; do \
+	  nice -n 19 $(PY) -m models.train_nca --targets $$t --seed 0 --resume \
+	    --out $(TRAIN_DIR)/nca_$$t.pt --ckpt $(TRAIN_DIR)/nca_$$t.ckpt.pt $(TRAIN_ARGS) \
+	    >> $(TRAIN_DIR)/$$t.log 2>&1 & \
+	done; wait; tail -n 3 $(TRAIN_DIR)/*.log
+
+# Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
+# provenance, eval numbers added); a model that fails is named and left where it is.
+ship-models: venv
+	@status=0; for t in digits landmarks; do \
+	  if $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
+	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
+	    echo "shipped $$t"; \
+	  else echo "NOT shipped: $$t misses the quality bar (see above)"; status=1; fi; \
+	done; exit $$status
 
 lint: venv
 	$(PY) -m ruff check .
