@@ -43,7 +43,7 @@ train: venv
 # Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
 # provenance, eval numbers added); a model that fails is named and left where it is.
 ship-models: venv
-	@status=0; for t in digits landmarks; do \
+	@mkdir -p models/weights; status=0; for t in digits landmarks; do \
 	  if $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
 	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
 	    echo "shipped $$t"; \
