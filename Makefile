@@ -29,14 +29,17 @@ bench: venv
 	$(PY) kiosk.py bench all --seconds 10 --size 1920x1080 --visitors sim
 
 # Train both NCA models at once (one core each, nice 19) into TRAIN_DIR; re-running resumes from
-# the checkpoints there. Logs: TRAIN_DIR/<model>.log. Extra options: TRAIN_ARGS="--iterations 8000".
+# the checkpoints there. Logs: TRAIN_DIR/<model>.log. Extra options: TRAIN_ARGS="--iterations 8000";
+# INIT_DIR=folder continues from the nca_<model>.pt weights in that folder (a new schedule).
 TRAIN_DIR  ?= models/weights-attempts/current
 TRAIN_ARGS ?=
+INIT_DIR   ?=
 train: venv
 	mkdir -p $(TRAIN_DIR)
 	for t in digits landmarks; do \
 	  nice -n 19 $(PY) -m models.train_nca --targets $$t --seed 0 --resume \
-	    --out $(TRAIN_DIR)/nca_$$t.pt --ckpt $(TRAIN_DIR)/nca_$$t.ckpt.pt $(TRAIN_ARGS) \
+	    --out $(TRAIN_DIR)/nca_$$t.pt --ckpt $(TRAIN_DIR)/nca_$$t.ckpt.pt \
+	    $(if $(INIT_DIR),--init $(INIT_DIR)/nca_$$t.pt) $(TRAIN_ARGS) \
 	    >> $(TRAIN_DIR)/$$t.log 2>&1 & \
 	done; wait; tail -n 3 $(TRAIN_DIR)/*.log
 
