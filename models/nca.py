@@ -14,18 +14,17 @@ Two forms of one model:
   cell is unchanged or zeroed by alive masking anyway), so its result equals the dense step for the
   same random draws, at a cost proportional to the living area instead of the grid.
 
-Conditional growth: target ``k`` grows from a single seed cell with alpha and the free hidden
-channels = 1 (as in the paper: it marks the centre) whose last
-``genome`` (default 4) hidden channels hold ``codes[k]``, the binary code of ``k + 1`` (0/1 values,
-stored with the weights). These genome channels are not written by the learned update: a cell
-without a code takes the 3×3 maximum of its living neighbours' codes (:meth:`NCA.inherit_genome`),
-so a cell that comes alive inherits the code of the pattern it joins and every living cell knows
-which target it belongs to. Why: with
-the code only in the seed cell (our first attempt) the network had to carry it outwards through
-learned dynamics, and ten digits trained for two hours came out as one blurred average (MSE
-0.02–0.06); an inherited genome makes the conditioning exact, also after damage, because the
-surviving cells still carry it. Cells keep their code once they have one, so two patterns that grow
-into each other stay themselves; only cells born where they meet may get both codes (bitwise OR).
+Conditional growth: target ``k`` grows from a single seed cell. Its alpha and free hidden channels
+are 1 (as in the paper: it marks the centre) and its last ``genome`` (default 4) hidden channels
+hold ``codes[k]``, the binary code of ``k + 1`` (0/1 values, stored with the weights). The learned
+update never writes the genome channels: a cell without a code takes the 3×3 maximum of its living
+neighbours' codes (:meth:`NCA.inherit_genome`), so a cell that comes alive inherits the code of the
+pattern it joins and every living cell knows which target it belongs to. Why: with the code only in
+the seed cell (our first attempt) the network had to carry it outwards through learned dynamics,
+and ten digits trained for two hours came out as one blurred average (MSE 0.02–0.06); an inherited
+genome makes the conditioning exact, also after damage, because the surviving cells still carry it.
+Cells keep their code once they have one, so two patterns that grow into each other stay
+themselves; only cells born where they meet may get both codes (bitwise OR).
 
 Randomness: every random draw takes an explicit ``torch.Generator`` on the state's device.
 Failure modes: loading weights with a different architecture raises from ``load_state_dict``;
