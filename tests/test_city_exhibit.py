@@ -427,8 +427,8 @@ def test_trained_landmark_weights_grow_the_pictograms():
 
     path = weights_path("landmarks")
     if not path.is_file():
-        pytest.skip(f"trained weights {path.name} not shipped (the first training run missed "
-                    "the quality bar; issue 4)")
+        pytest.skip(f"trained weights {path.name} not shipped (no training run has met "
+                    "eval_nca's quality bar yet; issue 4)")
     import torch
 
     from models.nca import NCA, NCACanvas
