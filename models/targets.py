@@ -15,6 +15,7 @@ Failure modes: an unknown model name or key raises ``KeyError``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -67,8 +68,17 @@ def _finish(img: Image.Image, size: int) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(2, 0, 1)).clip(0.0, 1.0)
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)  # cached and shared: a caller that wants to change it must copy
+    return a
+
+
+@functools.lru_cache(maxsize=64)
 def render_digit(ch: str, size: int = SIZE) -> np.ndarray:
-    """Glyph ``ch`` as a white, antialiased (4, size, size) premultiplied RGBA array."""
+    """Glyph ``ch`` as a white, antialiased (4, size, size) premultiplied RGBA array.
+
+    Cached (exhibits re-enter many times a day): the array is read-only.
+    """
     big = size * _SS
     height = int(big * 0.80)  # glyph ink height; leaves a margin so regrowth has room
     path = _font_path()
@@ -87,7 +97,7 @@ def render_digit(ch: str, size: int = SIZE) -> np.ndarray:
     ox = (big - (x1 - x0)) / 2 - x0
     oy = (big - (ry1 - ry0)) / 2 - ry0
     draw.text((ox, oy), ch, font=font, fill=(255, 255, 255, 255))
-    return _finish(img, size)
+    return _read_only(_finish(img, size))
 
 
 # --- pictograms --------------------------------------------------------------------------------
@@ -207,8 +217,12 @@ _PICTOGRAMS = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def render_pictogram(kind: str, size: int = SIZE) -> np.ndarray:
-    """Pictogram of landmark ``kind`` as (4, size, size) premultiplied RGBA float32."""
+    """Pictogram of landmark ``kind`` as (4, size, size) premultiplied RGBA float32.
+
+    Cached like :func:`render_digit`: the array is read-only.
+    """
     try:
         fn = _PICTOGRAMS[kind]
     except KeyError:
@@ -216,7 +230,7 @@ def render_pictogram(kind: str, size: int = SIZE) -> np.ndarray:
     big = size * _SS
     img = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     fn(ImageDraw.Draw(img), big)
-    return _finish(img, size)
+    return _read_only(_finish(img, size))
 
 
 def render_targets(model: str, size: int = SIZE) -> tuple[tuple[str, ...], np.ndarray]:

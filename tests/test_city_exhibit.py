@@ -287,6 +287,25 @@ def test_attract_mode_ghosts_light_the_constellation(pygame_headless):
 
 # --- cards and text ------------------------------------------------------------------------------
 
+def test_re_entering_reuses_the_static_layout_and_a_new_palette_does_not(pygame_headless):
+    """The kiosk re-enters the exhibit at every rotation: badges and cards are made once."""
+    run = Run()
+    first = run.ex
+    again = run.kiosk._factory("city", run.kiosk.context("city"))
+    again.enter()
+    try:
+        assert again.badges is first.badges and again._card_surfs is first._card_surfs
+    finally:
+        again.leave()
+        run.close()
+    dusk = Run(palette="dusk")
+    try:
+        assert dusk.ex._card_surfs is not first._card_surfs
+        assert dusk.ex.badges == first.badges  # same screen and labels: same layout
+    finally:
+        dusk.close()
+
+
 def test_cards_are_bilingual_with_hangul_glyphs(hangul_font, pygame_headless):
     from exhibits.city.cards import card_width, render_card, wrap
     from exhibits.city.landmarks import read_landmarks

@@ -65,3 +65,12 @@ def test_targets_are_premultiplied_rgba(model):
 def test_font_is_recorded():
     info = font_info()
     assert info["path"] is None or Path(info["path"]).is_file()
+
+
+def test_target_images_are_cached_and_read_only():
+    from models.targets import render_digit, render_pictogram
+
+    a = render_digit("7")
+    assert a is render_digit("7") and not a.flags.writeable
+    p = render_pictogram("tower")
+    assert p is render_pictogram("tower") and not p.flags.writeable

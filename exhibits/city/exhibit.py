@@ -49,6 +49,22 @@ from exhibits.city.settings import PALETTES, CitySettings
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
 
+# The badge layout and the card images depend only on the screen, the landmarks, the palette and
+# the fonts, and cost ~110 ms to make; the kiosk re-enters this exhibit at every rotation, which
+# would stall that frame, so they are made once per process and reused (keys hold every input).
+_STATIC: dict[tuple, object] = {}
+_STATIC_MAX = 16
+
+
+def _static(key: tuple, make):
+    """``make()`` once per ``key`` (a small bounded cache; cleared when full)."""
+    got = _STATIC.get(key)
+    if got is None:
+        if len(_STATIC) >= _STATIC_MAX:
+            _STATIC.clear()
+        got = _STATIC[key] = make()
+    return got
+
 EXHIBIT = "city"
 DEFAULT_FILE = "landmarks/gwangju.csv"
 GROW_S = 1.6  # procedural pictograms scale/fade in over this long
@@ -195,9 +211,12 @@ class CityExhibit(BaseExhibit):
         self.icon_px = max(12, int(h * 0.085))
         self._layout_badges()
         self._build_layers()
-        self._card_surfs = [render_card(lm, ctx.assets, ctx.size, self.palette,
-                                        self.palette["card_edge"], s.source_label)
-                            for lm in self.landmarks]
+        self._card_surfs = _static(
+            ("cards", ctx.size, tuple(self.landmarks), ctx.assets,
+             tuple(sorted(self.palette.items())), s.source_label),
+            lambda: [render_card(lm, ctx.assets, ctx.size, self.palette,
+                                 self.palette["card_edge"], s.source_label)
+                     for lm in self.landmarks])
         self._small = pygame.Surface((cols, rows))
         self._glow_big = pygame.Surface((w, h))
         self._glow_px = np.zeros((rows, cols, 3), np.uint8)
@@ -517,6 +536,13 @@ class CityExhibit(BaseExhibit):
             bw = max(self.icon_px, f_ko.size(ko)[0], f_en.size(en)[0]) + 4
             bh = self.icon_px + f_ko.get_linesize() + f_en.get_linesize()
             sizes.append((bw, bh))
+        self._badge_fonts = (f_ko, f_en)
+        key = ("badges", (w, h), tuple(sizes), self.points.tobytes())
+        self.badges = _static(key, lambda: self._relax_badges(sizes))
+
+    def _relax_badges(self, sizes: list[tuple[int, int]]) -> tuple[tuple[float, ...], ...]:
+        """Badge rectangles (x, y, w, h) px: pushed apart and off the dots, pulled home."""
+        w, h = self.ctx.size
         n = len(self.landmarks)
         sz = np.array(sizes, float)
         home = self.points + np.array([0.0, -1.0]) * (sz[:, 1:2] / 2 + h * 0.02)
@@ -548,9 +574,8 @@ class CityExhibit(BaseExhibit):
             pos += (home - pos) * 0.02
             pos[:, 0] = np.clip(pos[:, 0], sz[:, 0] / 2 + 4, w - sz[:, 0] / 2 - 4)
             pos[:, 1] = np.clip(pos[:, 1], top + sz[:, 1] / 2, bottom - sz[:, 1] / 2)
-        self.badges = [(float(pos[i, 0] - sz[i, 0] / 2), float(pos[i, 1] - sz[i, 1] / 2),
-                        float(sz[i, 0]), float(sz[i, 1])) for i in range(n)]
-        self._badge_fonts = (f_ko, f_en)
+        return tuple((float(pos[i, 0] - sz[i, 0] / 2), float(pos[i, 1] - sz[i, 1] / 2),
+                      float(sz[i, 0]), float(sz[i, 1])) for i in range(n))
 
     def _sky(self) -> pygame.Surface:
         w, h = self.ctx.size
