@@ -189,13 +189,15 @@ def test_a_device_that_stops_is_reopened(tmp_path):
         os.kill(frozen[0], signal.SIGSTOP)  # the card stops taking samples: a hung device
         _read_until(proc, "back on", lines, 20)
         proc.wait(timeout=60)
-        # The frozen pacer holds a copy of our stderr pipe: thaw it so it sees EOF and exits.
-        os.kill(frozen.pop(), signal.SIGCONT)
+        # The frozen pacer holds a copy of our stderr pipe, and samples of the old stream in its
+        # input: kill it (SIGKILL works on a stopped process). Thawing it instead let it write
+        # those stale samples into out.raw over the new stream's notes (a flaky pitch check).
+        os.kill(frozen.pop(), signal.SIGKILL)
         lines.append(proc.stderr.read())
     finally:
         proc.kill()
-        for pid in frozen:  # the frozen pacer lost its pipe: let it see EOF and exit
-            os.kill(pid, signal.SIGCONT)
+        for pid in frozen:  # still frozen after a failure above
+            os.kill(pid, signal.SIGKILL)
     log = "".join(lines)
     assert proc.returncode == 0, log
     assert log.count("stalled") == 1, log
@@ -203,8 +205,8 @@ def test_a_device_that_stops_is_reopened(tmp_path):
     assert status["state"] == "playing" and status["restarts"] == 1
     _wait_done(tmp_path / "pacer.json")
     found = notes(read_raw(tmp_path / "out.raw").mean(axis=1), SR)
-    assert len(found) >= 3  # the digits after the restart were played by the new stream
-    assert all(abs(cents(hz, degree_to_hz(1))) < 5 for _, hz in found)
+    assert len(found) >= 3, found  # the digits after the restart were played by the new stream
+    assert all(abs(cents(hz, degree_to_hz(1))) < 5 for _, hz in found), found
 
 
 def test_doctor_says_what_is_missing_and_what_works(tmp_path):
