@@ -306,7 +306,12 @@ class NCACanvas:
         self.x.mul_((pre & self._alive()).to(self.x.dtype))
 
     def _inherit_genome(self) -> torch.Tensor:
-        """(G, H, W): :meth:`NCA.inherit_genome` on the padded grid (the border is always zero)."""
+        """(G, H, W): :meth:`NCA.inherit_genome` on the padded grid (the border is always zero).
+
+        Written with slices rather than by calling the model's max_pool2d version: 0.26 vs 1.3 ms
+        per step at 192×108, where a whole sparse step is ~1.8 ms. The sparse == dense test keeps
+        the two the same rule.
+        """
         g = self._xp[self.free:]  # (G, H+2, W+2)
         src = g * (self._xp[3] > self.threshold).to(g.dtype)
         r = torch.maximum(torch.maximum(src[:, :, :-2], src[:, :, 1:-1]), src[:, :, 2:])

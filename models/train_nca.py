@@ -210,6 +210,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     tail = history[-100:]
+    before = (init_info or {}).get("provenance") or {}  # the run(s) behind the --init weights
     prov = {
         "script": "python -m models.train_nca " + " ".join(sys.argv[1:]),
         "git_commit": git_commit(),
@@ -223,9 +224,10 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "torch_version": torch.__version__,
         "duration_s": round(duration, 1),
         # over this run and every run its --init weights came from
-        "total_iterations": cfg.iterations + _chain(init_info, "total_iterations", "iterations"),
-        "total_duration_s": round(duration + _chain(init_info, "total_duration_s", "duration_s"),
-                                  1),
+        "total_iterations": cfg.iterations + before.get(
+            "total_iterations", before.get("config", {}).get("iterations", 0)),
+        "total_duration_s": round(duration + before.get(
+            "total_duration_s", before.get("duration_s", 0)), 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "final_loss": sum(tail) / len(tail),
         "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
@@ -247,16 +249,6 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written
         print(f"eval failed: {exc!r}", flush=True)
     return prov
-
-
-def _chain(init_info: dict | None, total_key: str, own_key: str) -> float:
-    """Iterations or seconds spent on the --init weights (0 without a provenance for them)."""
-    prov = (init_info or {}).get("provenance")
-    if not prov:
-        return 0
-    if total_key in prov:
-        return prov[total_key]
-    return prov["config"][own_key] if own_key == "iterations" else prov.get(own_key, 0)
 
 
 def provenance_path(weights: Path) -> Path:
