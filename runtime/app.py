@@ -159,6 +159,9 @@ class Kiosk:
         self.pending_cfg: KioskConfig | None = None
         self.config_error = ""
         self._factory = exhibit_factory or self._registry_factory
+        # Injected factories are test doubles that count their calls: only the registry's real
+        # exhibits are warmed up at start.
+        self._prewarm = exhibit_factory is None
         self.failures: dict[str, int] = {}
         self._failures_day = wall_fn().date()
         self.last_error = ""
@@ -295,9 +298,38 @@ class Kiosk:
 
     def start(self) -> None:
         self.pipeline.start()
+        if self._prewarm and not self.safe_mode:
+            self.prewarm()
         self._check_schedule(self.time_fn(), force=True)
         if self.current is None:
             self.advance(cut=True)
+
+    def prewarm(self) -> list[str]:
+        """Enter and leave every playlist exhibit but the first once, before the first frame.
+
+        Why: an exhibit's first ``enter()`` in a process imports its modules and builds its
+        per-process caches (City: ~150-400 ms of badge layout, cards and imports), and that would
+        stall the frame where the rotation first reaches it; afterwards re-entry costs ~30 ms.
+        The warm-up runs silent and unrecorded (no audio, no analytics). An exhibit that fails
+        here is only logged: it gets its real chance (and its failure count) when it is shown.
+        Returns the names warmed.
+        """
+        warmed: list[str] = []
+        names = list(dict.fromkeys(e.exhibit for e in self.cfg.playlist))[1:]
+        for name in names:
+            t0 = time.perf_counter()
+            ctx = replace(self.context(name), audio=None, analytics=NullAnalytics(self.wall_fn))
+            try:
+                ex = self._factory(name, ctx)
+                ex.enter()
+                ex.leave()
+            except Exception as err:  # noqa: BLE001 - a warm-up must never stop the kiosk
+                log.warning("warm-up of exhibit %s failed (%s: %s); it will be tried when shown",
+                            name, type(err).__name__, err)
+                continue
+            warmed.append(name)
+            log.info("warmed up exhibit %s in %.0f ms", name, (time.perf_counter() - t0) * 1e3)
+        return warmed
 
     def stop(self) -> None:
         for slot in (self.outgoing, self.current):

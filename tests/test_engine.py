@@ -190,3 +190,55 @@ def test_a_new_exhibit_learns_who_is_already_there(pygame_headless):
         assert "cam:1" in kiosk.current.exhibit.visitors
     finally:
         kiosk.stop()
+
+
+class Recorder:
+    """Analytics that keep every record in memory."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, str]] = []
+
+    def record(self, kind, exhibit="", value=1.0, label=""):
+        self.rows.append((kind, exhibit))
+
+    def __getattr__(self, name):  # the rest of the analytics API: nothing to do here
+        return lambda *a, **k: None
+
+
+def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, caplog):
+    from exhibits.city import exhibit as city_module
+    from runtime.app import Kiosk, OffscreenPresenter
+    from runtime.clock import FakeTime
+
+    city_module._STATIC.clear()
+    cfg = replace_playlist(default_config(), ("diagnostic", 60.0), ("city", 60.0),
+                           ("diagnostic", 60.0))
+    rec = Recorder()
+    kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=FakeTime(), analytics=rec)
+    with caplog.at_level(logging.INFO, logger="kiosk"):
+        kiosk.start()
+    try:
+        assert "warmed up exhibit city" in caplog.text
+        assert "warmed up exhibit diagnostic" not in caplog.text  # shown first: entered anyway
+        assert any(k[0] == "badges" for k in city_module._STATIC)  # its layout is cached now
+        assert rec.rows == [("exhibit_shown", "diagnostic")]  # the warm-up is not a showing
+        assert kiosk.current.name == "diagnostic" and kiosk.failures == {}
+    finally:
+        kiosk.stop()
+
+
+def test_an_exhibit_failing_its_warm_up_is_logged_and_not_counted(pygame_headless, caplog):
+    from runtime.app import Kiosk, OffscreenPresenter
+    from runtime.clock import FakeTime
+
+    def factory(name, ctx):
+        bad = Exploding(ctx, "draw")
+        bad.enter = lambda: (_ for _ in ()).throw(RuntimeError("no such file"))
+        return bad
+
+    cfg = replace_playlist(default_config(), ("diagnostic", 60.0), ("city", 60.0))
+    kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=FakeTime(), exhibit_factory=factory)
+    with caplog.at_level(logging.WARNING, logger="kiosk"):
+        assert kiosk.prewarm() == []
+    assert "warm-up of exhibit city failed (RuntimeError: no such file)" in caplog.text
+    assert kiosk.failures == {}
