@@ -6,6 +6,7 @@ import logging
 
 import numpy as np
 import pytest
+from recorders import AnalyticsRecorder
 
 from exhibits import REGISTRY
 from runtime.app import replace_playlist
@@ -192,19 +193,6 @@ def test_a_new_exhibit_learns_who_is_already_there(pygame_headless):
         kiosk.stop()
 
 
-class Recorder:
-    """Analytics that keep every record in memory."""
-
-    def __init__(self):
-        self.rows: list[tuple[str, str]] = []
-
-    def record(self, kind, exhibit="", value=1.0, label=""):
-        self.rows.append((kind, exhibit))
-
-    def __getattr__(self, name):  # the rest of the analytics API: nothing to do here
-        return lambda *a, **k: None
-
-
 def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, caplog):
     from exhibits.city import exhibit as city_module
     from runtime.app import Kiosk, OffscreenPresenter
@@ -213,7 +201,7 @@ def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, ca
     city_module._STATIC.clear()
     cfg = replace_playlist(default_config(), ("diagnostic", 60.0), ("city", 60.0),
                            ("diagnostic", 60.0))
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=FakeTime(), analytics=rec)
     with caplog.at_level(logging.INFO, logger="kiosk"):
         kiosk.start()
@@ -221,7 +209,7 @@ def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, ca
         assert "warmed up exhibit city" in caplog.text
         assert "warmed up exhibit diagnostic" not in caplog.text  # shown first: entered anyway
         assert any(k[0] == "badges" for k in city_module._STATIC)  # its layout is cached now
-        assert rec.rows == [("exhibit_shown", "diagnostic")]  # the warm-up is not a showing
+        assert rec.rows == [("exhibit_shown", "diagnostic", "")]  # the warm-up is not a showing
         assert kiosk.current.name == "diagnostic" and kiosk.failures == {}
     finally:
         kiosk.stop()

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+from recorders import AnalyticsRecorder
 from visitor_scripts import ScriptSource
 
 from golden import assert_matches_golden
@@ -26,22 +27,6 @@ from runtime.sources import SimulatedVisitors
 SIZE = (320, 180)
 FPS = 60
 PI = "31415926535897932384626433832795028841971693993751"
-
-
-class Recorder:
-    """Analytics that keeps every record (kind, exhibit, label)."""
-
-    def __init__(self):
-        self.rows: list[tuple[str, str, str]] = []
-
-    def record(self, kind, exhibit="", value=1.0, label=""):
-        self.rows.append((kind, exhibit, label))
-
-    def count(self, kind):
-        return sum(1 for k, e, _ in self.rows if k == kind and e == "numbers")
-
-    def today(self):
-        return {"visits": 0, "median_visit_s": 0.0}
 
 
 class FakeAudio:
@@ -99,7 +84,7 @@ def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics
 
     srcs = list(sources or []) + ([ScriptSource(events)] if events else [])
     kiosk, clock = offscreen_kiosk(cfg, "numbers", size, sources=srcs, exhibit_factory=factory,
-                                   analytics=analytics or Recorder(), **(kiosk_kw or {}))
+                                   analytics=analytics or AnalyticsRecorder(), **(kiosk_kw or {}))
     frames = {}
     try:
         for i in range(round(seconds * FPS) + 1):
@@ -174,7 +159,7 @@ def test_a_walker_damages_a_digit_and_it_regrows():
 
 def test_the_digit_grown_is_the_next_of_the_sequence():
     events = tap(1.5, (0.2, 0.3)) + tap(1.8, (0.75, 0.3), "touch:2") + tap(2.2, (0.2, 0.7), "t:3")
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     ex, _, _ = run(events, seconds=2.5, analytics=rec)
     # the exhibit writes digits #1 and #2 itself on appearing; visitors continue from #3
     assert [d.number for d in ex.digits] == [1, 2, 3, 4, 5]
@@ -221,7 +206,7 @@ def test_a_tap_plants_exactly_one_seed_and_does_not_erase_it():
               VisitorEvent("move", "touch:9", "touch", (0.503, 0.302), (0.003, 0.002), t=1.55),
               VisitorEvent("move", "touch:9", "touch", (0.501, 0.301), (-0.002, -0.001), t=1.6),
               VisitorEvent("leave", "touch:9", "touch", (0.501, 0.301), t=1.65)]
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     ex, _, _ = run(jitter, seconds=4.0, analytics=rec)
     assert len(visitor_digits(ex)) == 1 and rec.count("seed_planted") == 1
     (d,) = visitor_digits(ex)
@@ -297,7 +282,7 @@ def test_info_button_opens_how_it_works_and_any_touch_closes_it(hangul_font, upd
     size = (480, 270)
     lay = Layout.for_screen(size, settings().digit_px)
     button = (lay.button[0] / size[0], lay.button[1] / size[1])
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     events = tap(1.5, (0.3, 0.35)) + tap(3.0, button, "touch:2")
     ex, frames, _ = run(events, seconds=3.8, size=size, analytics=rec, at=[3.8])
     assert ex.info_open and rec.count("info_opened") == 1
@@ -336,7 +321,7 @@ def test_sound_off_plays_nothing():
 
 
 def test_attract_mode_writes_the_sequence_and_invites_visitors():
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     ex, _, _ = run([], seconds=11.0, s=settings(attract_seed_s=2.0, idle_s=2.0), analytics=rec)
     assert ex.attract
     assert [d.value for d in ex.digits] == [int(c) for c in PI[: len(ex.digits)]]
@@ -438,7 +423,7 @@ def test_survives_ten_minutes_of_simulated_crowds():
         return made[-1]
 
     crowd = SimulatedVisitors(7, max_visitors=6, arrival_s=1.0, busy_s=90.0, quiet_s=30.0)
-    rec = Recorder()
+    rec = AnalyticsRecorder()
     kiosk, clock = offscreen_kiosk(cfg, "numbers", (160, 90), sources=[crowd],
                                    exhibit_factory=factory, analytics=rec)
     most = 0
