@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from models.catalog import list_targets, weights_path
-from models.eval_nca import THRESHOLDS, evaluate
+from models.eval_nca import LIMITS, TESTS, blur_bars, evaluate, shift_mse, window_targets
 from models.nca import NCA, NCACanvas, NCAConfig
 from models.train_nca import TrainConfig, padded_targets, provenance_path, train
 
@@ -36,7 +36,7 @@ def shipped(name: str) -> NCA:
 def test_shapes_and_size():
     model = NCA(NCAConfig(targets=list_targets("digits")))
     n_params = sum(p.numel() for p in model.parameters())
-    assert 7000 <= n_params <= 9000
+    assert n_params == 48 * 192 + 192 + 192 * 12  # 11,712: hidden 192, RGBA + 8 free channels
     x = model.seed(torch.tensor([3, 7]), 40)
     assert x.shape == (2, 16, 40, 40)
     assert x[0, 3].sum() == 1.0  # one seed cell, and it carries its target's genome code
@@ -67,6 +67,27 @@ def test_sparse_canvas_equals_dense_reference():
         c.step(25)
     assert sparse.alive_count() > 3
     torch.testing.assert_close(sparse.x, dense.x, atol=1e-5, rtol=1e-5)
+
+
+def test_living_cell_step_equals_dense_step_states_and_gradients():
+    """Updating only living, firing cells (training) is the same math as the dense step."""
+    torch.set_num_threads(1)
+    model = random_model(std=0.05)
+    _, targets = padded_targets("digits", 32, 40)
+    ks = torch.tensor([0, 4, 8])
+    with torch.no_grad():
+        x0 = model(model.seed(ks, 40), 12, torch.Generator().manual_seed(0))
+    results = []
+    for living in (False, True):
+        model.zero_grad()
+        y = model(x0, 10, torch.Generator().manual_seed(1), living=living)
+        ((y[:, :4] - targets[ks]) ** 2).mean().backward()
+        results.append((y.detach(), [p.grad.clone() for p in model.parameters()]))
+    (dense, g_dense), (living, g_living) = results
+    assert 10 < int((dense[:, 3] > 0.1).sum()) < dense[:, 3].numel()  # some, not all, alive
+    torch.testing.assert_close(living, dense, atol=1e-6, rtol=1e-5)
+    for a, b in zip(g_dense, g_living, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-6, rtol=1e-4)
 
 
 def test_genome_is_inherited_by_new_cells_and_kept_by_established_ones():
@@ -173,24 +194,54 @@ def test_training_can_start_from_earlier_weights(tmp_path):
     assert again["total_duration_s"] >= again["duration_s"]
 
 
-def test_eval_reports_every_target():
-    res = evaluate(random_model(), targets=["1", "2"], trials=1, grow_steps=4, regrow_steps=4,
-                   long_steps=8)
+def test_eval_reports_every_target_and_fails_an_untrained_model():
+    res = evaluate(random_model(), targets=["1", "2"], trials=2, grow_steps=4, regrow_steps=4,
+                   stable_steps=8)
     assert set(res["targets"]) == {"1", "2"}
     assert res["summary"]["pass"] is False  # an untrained model must fail
-    assert set(THRESHOLDS) <= set(res["targets"]["1"])
+    row = res["targets"]["1"]
+    assert {"bar", "grow", "distinct_worst", "regrow", "regrow_distinct", "stable", "living_min",
+            "living_max"} <= set(row)
+    assert row["failed"] and set(row["failed"]) <= set(TESTS)
+    assert res["path"].startswith("NCACanvas")
+
+
+def test_quality_bar_is_a_one_cell_blur_of_each_target():
+    """bar_k is as the issue says (0.0042-0.0087 for the digits); a blur exactly at it passes."""
+    from scipy.ndimage import gaussian_filter
+    win = window_targets("digits", 32, 40)
+    bars = blur_bars(win)
+    assert 0.004 < bars.min() and bars.max() < 0.009
+    t = torch.from_numpy(win)
+    state = torch.zeros(4, 44, 44)
+    state[:, 2:42, 2:42] = torch.from_numpy(gaussian_filter(win[8], (0, 1, 1), mode="constant"))
+    err = shift_mse(state, 22, 22, t)
+    assert abs(float(err[8]) - bars[8]) < 1e-6  # one cell soft costs exactly the bar
+    assert float(err[8]) <= 0.5 * float(torch.cat([err[:8], err[9:]]).min())  # and is distinct
+
+
+def test_quality_bar_forgives_a_one_cell_shift_but_not_two():
+    win = torch.from_numpy(window_targets("digits", 32, 40))
+    state = torch.zeros(4, 46, 46)
+    state[:, 3:43, 2:42] = win[3]  # one cell lower than the window centred on (22, 22)
+    assert float(shift_mse(state, 22, 22, win)[3]) == 0.0
+    state.zero_()
+    state[:, 4:44, 2:42] = win[3]  # two cells lower
+    assert float(shift_mse(state, 22, 22, win)[3]) > 0.005
 
 
 # -- shipped weights -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,subset", [("digits", ["0", "4", "8"]),
-                                          ("landmarks", ["mountain", "railway_station", "star"])])
-def test_shipped_weights_quality_subset(name, subset):
+@pytest.mark.parametrize("name,subset", [("digits", ["1", "4", "8"]),
+                                          ("landmarks", ["museum", "railway_station", "star"])])
+def test_shipped_weights_meet_the_bar_on_a_subset(name, subset):
+    """The full bar (4 trials, grow/distinct/regrow/stable/living) on three targets per model:
+    shipped weights that miss it fail here, they are never skipped."""
     model = shipped(name)
     torch.set_num_threads(1)
-    res = evaluate(model, targets=subset, trials=1, seed=99)
+    res = evaluate(model, targets=subset, trials=4, seed=99)
     bad = {k: r for k, r in res["targets"].items() if not r["pass"]}
-    assert not bad, f"quality thresholds {THRESHOLDS} not met: {bad}"
+    assert not bad, f"quality bar {LIMITS} not met: {bad}"
 
 
 def test_shipped_provenance_is_complete():
@@ -210,22 +261,21 @@ def test_shipped_provenance_is_complete():
 def test_canvas_grows_several_digits_and_regrows_damage():
     model = shipped("digits")
     torch.set_num_threads(1)
-    _, targets = padded_targets("digits", model.config.target_size, model.config.grid)
-    canvas = NCACanvas(model, 120, 44, seed=1)
-    spots = {"2": 20, "5": 60, "9": 100}
+    win = window_targets("digits", model.config.target_size, model.config.grid)
+    bars, targets = blur_bars(win), torch.from_numpy(win)
+    canvas = NCACanvas(model, 132, 46, seed=1)
+    spots = {"2": 22, "5": 66, "9": 110}
     for key, cx in spots.items():
-        canvas.plant(key, cx, 22)
+        canvas.plant(key, cx, 23)
     canvas.step(96)
 
-    def mse(key: str) -> float:
-        cx = spots[key]
-        crop = canvas.x[:4, 2:42, cx - 20:cx + 20].clamp(0, 1)
-        return float(((crop - targets[int(key)]) ** 2).mean())
+    def over_bar(key: str) -> float:
+        return float(shift_mse(canvas.x[:4], spots[key], 23, targets)[int(key)]) / bars[int(key)]
 
-    assert all(mse(k) <= 0.01 for k in spots), {k: mse(k) for k in spots}
-    mask = np.zeros((44, 120), bool)
-    mask[:, 40:60] = True  # the left half of the middle digit
+    assert all(over_bar(k) <= 1.5 for k in spots), {k: over_bar(k) for k in spots}
+    mask = np.zeros((46, 132), bool)
+    mask[:, 44:66] = True  # the left half of the middle digit
     canvas.damage(mask)
-    assert mse("5") > 0.01
+    assert over_bar("5") > 3
     canvas.step(96)
-    assert all(mse(k) <= 0.01 for k in spots), {k: mse(k) for k in spots}
+    assert all(over_bar(k) <= 2.5 for k in spots), {k: over_bar(k) for k in spots}
