@@ -154,44 +154,47 @@ def _railway_station(d, big):
 
 
 def _university(d, big):
-    # mortarboard: diamond top, cap below, golden tassel
-    _poly(d, [(0.50, 0.18), (0.94, 0.38), (0.50, 0.58), (0.06, 0.38)], (70, 60, 150, 255), big)
-    _poly(d, [(0.26, 0.50), (0.74, 0.50), (0.74, 0.74), (0.50, 0.82), (0.26, 0.74)],
+    # mortarboard: diamond top, cap below, golden tassel (3 cells wide: no 1-cell strings)
+    _poly(d, [(0.50, 0.16), (0.94, 0.36), (0.50, 0.56), (0.06, 0.36)], (70, 60, 150, 255), big)
+    _poly(d, [(0.26, 0.50), (0.74, 0.50), (0.74, 0.74), (0.50, 0.84), (0.26, 0.74)],
           (50, 40, 120, 255), big)
-    _rect(d, 0.80, 0.40, 0.85, 0.72, (240, 190, 60, 255), big)
-    _ellipse(d, 0.825, 0.76, 0.05, 0.06, (240, 190, 60, 255), big)
+    _rect(d, 0.80, 0.38, 0.89, 0.66, (240, 190, 60, 255), big)
+    _ellipse(d, 0.845, 0.74, 0.08, 0.09, (240, 190, 60, 255), big)
 
 
 def _culture_center(d, big):
-    # a lantern-like light ring above a low pavilion (the ACC's "light" motif)
-    _ellipse(d, 0.50, 0.38, 0.30, 0.30, (255, 140, 60, 255), big)
-    _ellipse(d, 0.50, 0.38, 0.16, 0.16, (0, 0, 0, 0), big)
-    _ellipse(d, 0.50, 0.38, 0.07, 0.07, (255, 230, 140, 255), big)
-    _rect(d, 0.10, 0.74, 0.90, 0.88, (200, 90, 160, 255), big, r=0.03)
+    # a lantern-like light ring above a low pavilion (the ACC's "light" motif); ring, hole,
+    # core and the gap above the pavilion are all 3+ cells
+    _ellipse(d, 0.50, 0.36, 0.31, 0.31, (255, 140, 60, 255), big)
+    _ellipse(d, 0.50, 0.36, 0.18, 0.18, (0, 0, 0, 0), big)
+    _ellipse(d, 0.50, 0.36, 0.08, 0.08, (255, 230, 140, 255), big)
+    _rect(d, 0.10, 0.76, 0.90, 0.92, (200, 90, 160, 255), big, r=0.03)
 
 
 def _cemetery_memorial(d, big):
-    # two tall pillars leaning together holding an egg (the 5·18 memorial tower)
-    _poly(d, [(0.22, 0.90), (0.36, 0.90), (0.46, 0.10), (0.40, 0.10)], (225, 225, 230, 255), big)
-    _poly(d, [(0.64, 0.90), (0.78, 0.90), (0.60, 0.10), (0.54, 0.10)], (225, 225, 230, 255), big)
-    _ellipse(d, 0.50, 0.42, 0.07, 0.10, (240, 200, 120, 255), big)
-    _rect(d, 0.12, 0.88, 0.88, 0.94, (160, 160, 170, 255), big)
+    # two tall pillars leaning together holding an egg (the 5·18 memorial tower); pillars 3-5
+    # cells wide with a clear gap around the egg, a 3-cell base
+    _poly(d, [(0.16, 0.84), (0.34, 0.84), (0.47, 0.10), (0.36, 0.10)], (225, 225, 230, 255), big)
+    _poly(d, [(0.66, 0.84), (0.84, 0.84), (0.64, 0.10), (0.53, 0.10)], (225, 225, 230, 255), big)
+    _ellipse(d, 0.50, 0.50, 0.09, 0.12, (240, 200, 120, 255), big)
+    _rect(d, 0.08, 0.84, 0.92, 0.94, (160, 160, 170, 255), big)
 
 
 def _museum(d, big):
+    # a temple front drawn for 32 cells: solid pediment, three 4-cell columns with 3-cell gaps,
+    # a 3-cell base (the earlier four thin columns and 1-cell steps could not be grown)
     c = (235, 215, 170, 255)
-    _poly(d, [(0.08, 0.34), (0.50, 0.10), (0.92, 0.34)], c, big)
-    for x in (0.16, 0.34, 0.52, 0.70):
-        _rect(d, x, 0.40, x + 0.12, 0.78, c, big)
-    _rect(d, 0.06, 0.80, 0.94, 0.90, c, big)
+    _poly(d, [(0.06, 0.36), (0.50, 0.08), (0.94, 0.36)], c, big)
+    for x in (0.14, 0.43, 0.72):
+        _rect(d, x, 0.36, x + 0.14, 0.80, c, big)
+    _rect(d, 0.06, 0.80, 0.94, 0.92, c, big)
 
 
 def _tower(d, big):
-    # broadcast tower: slender red/white mast with an observation pod
-    _poly(d, [(0.40, 0.92), (0.60, 0.92), (0.52, 0.12), (0.48, 0.12)], (230, 70, 60, 255), big)
-    _rect(d, 0.44, 0.55, 0.56, 0.60, (250, 250, 250, 255), big)
-    _ellipse(d, 0.50, 0.38, 0.16, 0.08, (250, 250, 250, 255), big)
-    _ellipse(d, 0.50, 0.10, 0.04, 0.04, (255, 60, 60, 255), big)
+    # broadcast tower: a red mast 3-6 cells wide, a white observation pod and a red beacon
+    _poly(d, [(0.38, 0.92), (0.62, 0.92), (0.55, 0.16), (0.45, 0.16)], (230, 70, 60, 255), big)
+    _ellipse(d, 0.50, 0.40, 0.20, 0.09, (250, 250, 250, 255), big)
+    _ellipse(d, 0.50, 0.12, 0.07, 0.07, (255, 60, 60, 255), big)
 
 
 def _star(d, big):
