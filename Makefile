@@ -30,13 +30,16 @@ bench: venv
 
 # Train both NCA models at once (one core each, nice 19) into TRAIN_DIR; re-running resumes from
 # the checkpoints there. Logs: TRAIN_DIR/<model>.log. Extra options: TRAIN_ARGS="--iterations 8000";
-# INIT_DIR=folder continues from the nca_<model>.pt weights in that folder (a new schedule).
-TRAIN_DIR  ?= models/weights-attempts/current
+# INIT_DIR=folder continues from the nca_<model>.pt weights in that folder (a new schedule);
+# MODELS="digits" trains one. TRAIN_DIR lives outside the checkout on purpose: attempts are not
+# committed, and a fresh checkout of the repository must not lose hours of training.
+TRAIN_DIR  ?= $(HOME)/.cache/gwangju-kiosk/nca-attempts/current
 TRAIN_ARGS ?=
 INIT_DIR   ?=
+MODELS     ?= digits landmarks
 train: venv
 	mkdir -p $(TRAIN_DIR)
-	for t in digits landmarks; do \
+	for t in $(MODELS); do \
 	  nice -n 19 $(PY) -m models.train_nca --targets $$t --seed 0 --resume \
 	    --out $(TRAIN_DIR)/nca_$$t.pt --ckpt $(TRAIN_DIR)/nca_$$t.ckpt.pt \
 	    $(if $(INIT_DIR),--init $(INIT_DIR)/nca_$$t.pt) $(TRAIN_ARGS) \
@@ -46,7 +49,7 @@ train: venv
 # Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
 # provenance, eval numbers added); a model that fails is named and left where it is.
 ship-models: venv
-	@mkdir -p models/weights; status=0; for t in digits landmarks; do \
+	@mkdir -p models/weights; status=0; for t in $(MODELS); do \
 	  if $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
 	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
 	    echo "shipped $$t"; \
