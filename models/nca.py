@@ -144,12 +144,34 @@ class NCA(nn.Module):
 
     # -- dynamics -----------------------------------------------------------------------------
     def alive(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 1, H, W) bool: alpha > threshold in the 3×3 neighbourhood."""
-        return F.max_pool2d(x[:, 3:4], 3, 1, 1) > self.config.alive_threshold
+        """(B, 1, H, W) bool: alpha > threshold in the 3×3 neighbourhood.
+
+        The same test as ``max_pool2d(alpha, 3) > threshold``, written as a boolean dilation of
+        shifted slices: max-pooling was ~6% of a training step on the CPU.
+        """
+        b = F.pad(x[:, 3:4] > self.config.alive_threshold, (1, 1, 1, 1))
+        r = b[..., :-2] | b[..., 1:-1] | b[..., 2:]
+        return r[..., :-2, :] | r[..., 1:-1, :] | r[..., 2:, :]
 
     def perceive(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, H, W) -> (B, 3C, H, W)."""
+        """(B, C, H, W) -> (B, 3C, H, W): the paper's depthwise convolution (dense reference)."""
         return F.conv2d(x, self.filters, padding=1, groups=self.config.channels)
+
+    @staticmethod
+    def perceive_cells(x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, H, W, 3C) channels-last, column ``3c + f`` = filter f on channel c.
+
+        The same identity + Sobel x/y as :meth:`perceive`, from shifted slices of the
+        zero-padded state. Why: on the CPU the depthwise convolution plus the transpose to
+        channels-last cost ~55% of a training step; this costs a few elementwise ops.
+        """
+        xp = F.pad(x, (1, 1, 1, 1)).permute(0, 2, 3, 1)  # (B, H+2, W+2, C)
+        dx = xp[:, :, 2:] - xp[:, :, :-2]  # (B, H+2, W, C): right - left
+        sx = (dx[:, :-2] + 2 * dx[:, 1:-1] + dx[:, 2:]) / 8.0
+        dy = xp[:, 2:] - xp[:, :-2]  # (B, H, W+2, C): below - above
+        sy = (dy[:, :, :-2] + 2 * dy[:, :, 1:-1] + dy[:, :, 2:]) / 8.0
+        b, h, w, c = sx.shape
+        return torch.stack([xp[:, 1:-1, 1:-1], sx, sy], dim=-1).reshape(b, h, w, 3 * c)
 
     def step(self, x: torch.Tensor, generator: torch.Generator,
              fire_rate: float | None = None, living: bool = False) -> torch.Tensor:
@@ -179,7 +201,7 @@ class NCA(nn.Module):
         scatters the (N, free) result back into a (B, free, H, W) zero tensor (differentiable).
         """
         b, _, h, w = x.shape
-        p = self.perceive(x).permute(0, 2, 3, 1).reshape(b * h * w, -1)  # (BHW, 3C)
+        p = self.perceive_cells(x).reshape(b * h * w, -1)  # (BHW, 3C)
         idx = mask.reshape(-1).nonzero().squeeze(1)
         w1 = self.w1.weight[:, :, 0, 0]
         hid = F.relu(torch.addmm(self.w1.bias, p.index_select(0, idx), w1.t()))
