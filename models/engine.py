@@ -18,6 +18,11 @@ Pacing: fixed tick period; when a tick overruns, time is dropped (no catch-up sp
 warms the model up (a few ticks on a scratch state, so the first real frame does not pay for
 allocation and kernel selection) before the thread begins.
 
+Inline mode (``inline=True``): no thread; the caller's :meth:`FrameWorker.advance` applies queued
+commands and runs as many ticks as its ``dt`` covers on the caller's clock. Renders, goldens and
+tests use it so that two runs with one seed give the same frames (a thread follows the wall clock,
+not the render's simulated one); the live kiosk keeps its threads.
+
 Failure modes: an exception inside a tick or command is stored in ``worker.error``, logged, and
 stops the worker; ``latest()`` keeps returning the last good frame, so the exhibit can notice
 ``worker.error`` and fall back.
@@ -84,8 +89,10 @@ class FrameWorker:
     """Ticks a :class:`FrameSource` at ``rate_hz`` on a thread; see the module docstring."""
 
     def __init__(self, source: FrameSource, rate_hz: float, name: str = "model-worker",
-                 warmup_ticks: int = 3):
+                 warmup_ticks: int = 3, inline: bool = False):
         self.source, self.rate_hz, self.name = source, float(rate_hz), name
+        self.inline = inline
+        self._acc = 0.0  # inline mode: simulated seconds not yet ticked
         self.warmup_ticks = warmup_ticks
         self._bufs = [np.zeros(source.shape, np.uint8) for _ in range(3)]
         self._front, self._ready, self._back = 0, 1, 2
@@ -103,9 +110,32 @@ class FrameWorker:
     def start(self) -> FrameWorker:
         """Warm up, publish a first frame, then start the thread. Returns self."""
         self._publish()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
+        if not self.inline:
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
         return self
+
+    def advance(self, dt: float) -> None:
+        """Inline mode: apply queued commands and tick for ``dt`` seconds of the caller's clock,
+        then publish one frame. A no-op for a threaded worker (its thread keeps its own time).
+        An exception is stored in ``error`` (as on the thread) and stops further ticks."""
+        if not self.inline or self.error is not None:
+            return
+        self._acc += dt
+        period = 1.0 / self.rate_hz
+        ticked = False
+        try:
+            while self._acc >= period - 1e-9:
+                self._acc -= period
+                self._drain()
+                self.source.tick(period)
+                self.ticks += 1
+                ticked = True
+            if ticked:
+                self._publish()
+        except Exception as exc:  # noqa: BLE001 - stored for the exhibit, as on the thread
+            self.error = exc
+            log.exception("%s stopped: %r", self.name, exc)
 
     def stop(self, timeout: float = 2.0) -> None:
         """Ask the thread to finish and wait up to ``timeout`` seconds."""
@@ -196,8 +226,9 @@ class NCAWorker(FrameWorker):
     """
 
     def __init__(self, canvas: NCACanvas, steps_per_s: float = 48.0, steps_per_tick: int = 2,
-                 name: str = "nca-worker"):
-        super().__init__(NCASource(canvas, steps_per_tick), steps_per_s / steps_per_tick, name)
+                 name: str = "nca-worker", inline: bool = False):
+        super().__init__(NCASource(canvas, steps_per_tick), steps_per_s / steps_per_tick, name,
+                         inline=inline)
         self.canvas = canvas
 
     def start(self) -> NCAWorker:
@@ -235,8 +266,9 @@ class _CPPNSource:
 class CPPNWorker(FrameWorker):
     """Evaluates a :class:`CPPNField` at ``fps`` on a thread; frames are (H, W, 3) uint8."""
 
-    def __init__(self, field: CPPNField, fps: float = 30.0, name: str = "cppn-worker"):
-        super().__init__(_CPPNSource(field), fps, name)
+    def __init__(self, field: CPPNField, fps: float = 30.0, name: str = "cppn-worker",
+                 inline: bool = False):
+        super().__init__(_CPPNSource(field), fps, name, inline=inline)
         self.field = field
 
     def start(self) -> CPPNWorker:

@@ -103,6 +103,19 @@ class ExhibitContext:
     def step_s(self) -> float:
         return 1.0 / self.fps
 
+    @property
+    def inline_models(self) -> bool:
+        """True when models must step inline, on the kiosk's clock, instead of on worker threads.
+
+        That is when the clock is simulated (:class:`runtime.clock.FakeTime`: renders, goldens,
+        tests): a thread follows the wall clock, so its frames would differ from run to run. The
+        live kiosk and ``bench`` run on real time and keep their workers. Every exhibit decides
+        by this one flag.
+        """
+        from runtime.clock import FakeTime
+
+        return isinstance(self.now, FakeTime)
+
     def torch_generator(self, offset: int = 0) -> Any:
         """A ``torch.Generator`` on ``device`` seeded with ``seed + offset`` (imports torch)."""
         import torch

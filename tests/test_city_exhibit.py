@@ -422,6 +422,27 @@ def test_the_model_paths_run_with_untrained_weights(tmp_path, monkeypatch, pygam
     assert ex.glow.worker is None and ex.pictos.worker is None  # leave() stopped both threads
 
 
+def test_renders_with_the_models_are_repeatable(tmp_path, monkeypatch, pygame_headless):
+    """On the simulated clock the CPPN glow and the landmarks NCA step inline: two runs with one
+    seed give identical frames, with the model paths live (not only safe mode)."""
+    random_nca_weights(tmp_path, monkeypatch)
+    frames = []
+    for _ in range(2):
+        run = Run(safe_mode=False)
+        try:
+            ex = run.ex
+            assert ex.glow.using_model and ex.pictos.alive
+            assert ex.glow.worker.inline and ex.pictos.worker.inline
+            run.until(0.1)
+            run.tap(landmark_pos(ACC))
+            run.until(1.5)
+            assert ex.pictos.worker.ticks >= 30  # 24 ticks/s of 2 steps, on the fake clock
+            frames.append(run.rgb())
+        finally:
+            run.close()
+    assert np.array_equal(frames[0], frames[1])
+
+
 def test_without_weights_the_pictograms_are_drawn(tmp_path, monkeypatch, pygame_headless, caplog):
     import models.catalog
 

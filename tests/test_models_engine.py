@@ -10,7 +10,7 @@ import torch
 
 from models.catalog import list_targets
 from models.cppn import CPPNField, Steer
-from models.engine import CPPNWorker, NCAWorker, configure_cpu, tune_allocator
+from models.engine import CPPNWorker, FrameWorker, NCAWorker, configure_cpu, tune_allocator
 from models.nca import NCA, NCACanvas, NCAConfig
 
 
@@ -91,3 +91,47 @@ def test_cppn_worker():
         assert frame.shape == (36, 64, 3) and frame.std() > 1.0
     finally:
         worker.stop()
+
+
+class _Counter:
+    """A frame source that counts its ticks and renders the count."""
+
+    shape = (1, 1, 3)
+
+    def __init__(self):
+        self.ticks, self.log = 0, []
+
+    def tick(self, dt):
+        self.ticks += 1
+        self.log.append(("tick", round(dt, 6)))
+
+    def render(self, out):
+        out[...] = self.ticks
+
+
+def test_inline_worker_ticks_on_the_callers_clock_with_commands_first():
+    src = _Counter()
+    worker = FrameWorker(src, rate_hz=10.0, inline=True).start()
+    assert not worker.running  # no thread
+    worker.submit(lambda: src.log.append(("cmd",)))
+    worker.advance(0.05)  # half a period: nothing yet
+    assert src.ticks == 0 and worker.latest()[1] == 1
+    worker.advance(0.26)  # 0.31 s in all: three ticks, the command before the first
+    assert src.ticks == 3 and src.log[0] == ("cmd",)
+    assert src.log[1:] == [("tick", 0.1)] * 3
+    frame, seq = worker.latest()
+    assert int(frame[0, 0, 0]) == 3 and seq == 2  # one frame published per advance
+
+
+def test_inline_worker_stores_an_error_and_stops_ticking():
+    class Broken(_Counter):
+        def tick(self, dt):
+            super().tick(dt)
+            raise RuntimeError("model blew up")
+
+    src = Broken()
+    worker = FrameWorker(src, rate_hz=10.0, inline=True).start()
+    worker.advance(0.5)
+    assert isinstance(worker.error, RuntimeError) and src.ticks == 1
+    worker.advance(0.5)
+    assert src.ticks == 1

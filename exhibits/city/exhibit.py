@@ -199,14 +199,15 @@ class CityExhibit(BaseExhibit):
                                 trail_strength=s.trail_strength)
         use_models = not ctx.safe_mode
         self.glow = GlowTexture(s.glow_style, cols, rows, seed=ctx.seed, fps=s.glow_fps,
-                                use_model=use_models, device=ctx.device, log=ctx.log)
+                                use_model=use_models, device=ctx.device, log=ctx.log,
+                                inline=ctx.inline_models)
         self.glow.start()
         from models.catalog import weights_path
 
         self.pictos = Pictograms([lm.kind for lm in self.landmarks], use_model=use_models,
                                  weights=weights_path("landmarks"),
                                  steps_per_s=s.nca_steps_per_s, seed=ctx.seed,
-                                 device=ctx.device, log=ctx.log)
+                                 device=ctx.device, log=ctx.log, inline=ctx.inline_models)
         self.pictos.start()
         self.icon_px = max(12, int(h * 0.085))
         self._layout_badges()
@@ -436,7 +437,7 @@ class CityExhibit(BaseExhibit):
             self.glow.steer([(vid, ev.pos[0], ev.pos[1], *self.velocity.get(vid, (0.0, 0.0)))
                              for vid, ev in self.visitors.items()])
         self.glow.advance(dt)
-        self.pictos.tick()
+        self.pictos.tick(dt)
 
     def _update_vision(self) -> None:
         """Camera silhouettes glow faintly too (bodies as lanterns), when a camera is there."""

@@ -79,11 +79,15 @@ class GlowTexture:
         use_model: False → fallback only (safe mode).
         device: torch device string.
         log: where the one fallback warning goes.
+        inline: evaluate the CPPN in :meth:`advance` on the caller's clock instead of on a
+            thread (renders, goldens, tests: repeatable frames).
     """
 
     def __init__(self, style: str, cols: int, rows: int, *, seed: int, fps: float,
-                 use_model: bool, device: str = "cpu", log: logging.Logger | None = None):
+                 use_model: bool, device: str = "cpu", log: logging.Logger | None = None,
+                 inline: bool = False):
         self.style, self.cols, self.rows = style, cols, rows
+        self.inline = inline
         self.seed, self.fps, self.use_model, self.device = seed, fps, use_model, device
         self.log = log or logging.getLogger(__name__)
         self.worker = None
@@ -109,7 +113,8 @@ class GlowTexture:
                 configure_cpu()  # leave a core for rendering (no-op if the kiosk already did)
             field = CPPNField(self.style, self.cols, self.rows, seed=self.seed,
                               device=self.device)
-            self.worker = CPPNWorker(field, fps=self.fps, name="city-glow").start()
+            self.worker = CPPNWorker(field, fps=self.fps, name="city-glow",
+                                     inline=self.inline).start()
         except Exception as err:  # noqa: BLE001 - any model failure → the plain texture
             self.worker = None
             self._warn(f"glow model unavailable ({type(err).__name__}: {err}); plain texture")
@@ -134,8 +139,10 @@ class GlowTexture:
                            for v, x, y, vx, vy in visitors])
 
     def advance(self, dt: float) -> None:
-        """Fallback animation time (the worker keeps its own clock)."""
+        """Fallback animation time; an inline worker ticks here (a threaded one keeps its own)."""
         self.t += dt
+        if self.worker is not None:
+            self.worker.advance(dt)
 
     def latest(self) -> tuple[np.ndarray, int]:
         """``(texture (rows, cols, 3) uint8, frame id)``; never waits."""

@@ -64,13 +64,16 @@ class Pictograms:
         log: where the one fallback warning goes.
         model_factory: returns the NCA model (tests inject a random-init model); default loads
             ``weights``.
+        inline: step the NCA in :meth:`tick` on the caller's clock instead of on a thread
+            (renders, goldens, tests: repeatable frames).
     """
 
     def __init__(self, kinds: list[str], *, use_model: bool, weights: Path,
                  steps_per_s: float = 48.0, seed: int = 0, device: str = "cpu",
                  log: logging.Logger | None = None,
-                 model_factory: Callable[[], object] | None = None):
+                 model_factory: Callable[[], object] | None = None, inline: bool = False):
         self.kinds = list(kinds)
+        self.inline = inline
         self.use_model, self.weights = use_model, Path(weights)
         self.steps_per_s, self.seed, self.device = steps_per_s, seed, device
         self.log = log or logging.getLogger(__name__)
@@ -79,7 +82,7 @@ class Pictograms:
         self.model_slots: set[int] = set()  # landmarks whose kind the NCA can grow
         self.fallback = {k: procedural_rgba(k) for k in dict.fromkeys(self.kinds)}
         self.planted: set[int] = set()
-        self._ticks = 0
+        self._since_gutter = 0.0  # seconds since the slots were last kept apart
         self._gutter: np.ndarray | None = None
         self.note = ""
 
@@ -117,7 +120,7 @@ class Pictograms:
             gutter[:GUTTER, :] = gutter[-GUTTER:, :] = True
             self._gutter = gutter
             self.worker = NCAWorker(canvas, steps_per_s=self.steps_per_s, steps_per_tick=2,
-                                    name="city-pictograms").start()
+                                    name="city-pictograms", inline=self.inline).start()
         except Exception as err:  # noqa: BLE001 - any model failure → procedural pictograms
             self.worker, self.model_slots = None, set()
             self.note = f"NCA unavailable ({type(err).__name__}): procedural pictograms"
@@ -149,11 +152,15 @@ class Pictograms:
         if self.alive:
             self.worker.clear()
 
-    def tick(self) -> None:
-        """Called once per update step: every second keep the slots apart."""
-        self._ticks += 1
-        if self.alive and self.planted and self._ticks % 60 == 0 and self._gutter is not None:
+    def tick(self, dt: float) -> None:
+        """Called once per update step of ``dt`` seconds: every second keep the slots apart; an
+        inline worker steps here."""
+        self._since_gutter += dt
+        if self.alive and self.planted and self._since_gutter >= 1.0 and self._gutter is not None:
+            self._since_gutter = 0.0
             self.worker.damage(self._gutter)
+        if self.alive:
+            self.worker.advance(dt)
 
     # -- drawing ------------------------------------------------------------------------------
     def latest_rgba(self) -> tuple[np.ndarray, int] | None:

@@ -56,7 +56,6 @@ from exhibits.numbers.growth import HIDDEN_SHOWN, TARGET_CELLS, Garden, InlineWo
 from exhibits.numbers.look import PALETTES, digit_colour
 from exhibits.numbers.sequences import DigitSequence
 from exhibits.numbers.settings import NumbersSettings
-from runtime.clock import FakeTime
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
 
@@ -194,8 +193,7 @@ class NumbersExhibit(BaseExhibit):
 
     Args (beyond the protocol's): ``threaded`` runs models on worker threads (the kiosk);
     ``False`` steps them inline from :meth:`update` on the kiosk clock, so renders and tests are
-    repeatable; ``None`` (default) picks threads unless the kiosk clock is a
-    :class:`~runtime.clock.FakeTime` (simulated time: real-time threads would not follow it).
+    repeatable; ``None`` (default) follows ``ctx.inline_models`` (inline on a simulated clock).
     ``weights`` overrides the digits weights file (None: the shipped path; ``False``: no NCA).
     ``model`` injects an NCA module (tests). ``cppn_width`` is the background's evaluation
     width in pixels. ``today`` gives the date for the day ledger.
@@ -207,7 +205,7 @@ class NumbersExhibit(BaseExhibit):
         super().__init__(ctx, settings if settings is not None else NumbersSettings())
         s = self.settings
         if threaded is None:
-            threaded = not isinstance(ctx.now, FakeTime)
+            threaded = not ctx.inline_models
         self.threaded, self.weights, self.model = threaded, weights, model
         self.cppn_width = cppn_width
         self.today = today
