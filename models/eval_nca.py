@@ -122,10 +122,12 @@ def _living(canvas: NCACanvas, spots: list[tuple[int, int, int]], spacing: int) 
 @torch.inference_mode()
 def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] | None = None,
              trials: int = 4, seed: int = 1234, grow_steps: int = 96, regrow_steps: int = 96,
-             stable_steps: int = 3000, spacing: int = 44) -> dict:
+             stable_steps: int = 3000, spacing: int = 44,
+             windows: np.ndarray | None = None) -> dict:
     """The quality bar's numbers for ``model`` (see the module docstring) as a JSON-ready dict.
 
     ``targets`` limits which targets are planted (``distinct`` still compares against all).
+    ``windows``: the (K, 4, grid, grid) targets if rendered elsewhere (default: render here).
     Raises ``ValueError`` for a model whose targets match no catalog model, ``KeyError`` for an
     unknown target key.
     """
@@ -133,7 +135,7 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     model = model.to(device).eval()
     cfg = model.config
     name = model_name(model)
-    win = window_targets(name, cfg.target_size, cfg.grid)
+    win = window_targets(name, cfg.target_size, cfg.grid) if windows is None else windows
     bars = blur_bars(win)
     tgt = torch.from_numpy(win).to(device)
     chosen = list(targets or cfg.targets)

@@ -38,9 +38,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from models.catalog import NCA_MODELS, weights_path
+from models.catalog import NCA_MODELS, list_targets, weights_path
 from models.nca import NCA, NCAConfig
 from models.targets import font_info, render_targets
 
@@ -69,10 +70,16 @@ class TrainConfig:
 def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
     """(keys, (K, 4, grid, grid)) targets centred on the training grid."""
     keys, t = render_targets(model, size)
+    return keys, pad_targets(t, grid)
+
+
+def pad_targets(t: np.ndarray, grid: int) -> torch.Tensor:
+    """(K, 4, S, S) targets -> (K, 4, grid, grid), centred with a zero margin."""
+    size = t.shape[-1]
     pad = (grid - size) // 2
-    out = torch.zeros(len(keys), 4, grid, grid)
-    out[:, :, pad:pad + size, pad:pad + size] = torch.from_numpy(t)
-    return keys, out
+    out = torch.zeros(len(t), 4, grid, grid)
+    out[:, :, pad:pad + size, pad:pad + size] = torch.as_tensor(np.asarray(t, np.float32))
+    return out
 
 
 def damage_masks(n: int, grid: int, size: int, generator: torch.Generator,
@@ -113,13 +120,18 @@ def lr_at(cfg: TrainConfig, it: int) -> float:
 
 def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume: bool,
           log_every: int = 20, ckpt_every: int = 100, run_eval: bool = True,
-          init: Path | None = None) -> dict:
+          init: Path | None = None, targets_given: np.ndarray | None = None) -> dict:
     """Train, write ``out`` and its provenance, return the provenance dict.
 
     ``init``: start from these weights (same targets and architecture) instead of a fresh model,
     to continue training shipped weights with a new schedule (fine-tuning).
+    ``targets_given``: the (K, 4, size, size) targets as rendered on another machine (the GPU
+    one-shot, :mod:`models.train_gpu`, where our font is not installed); default: render here.
     """
-    keys, targets = padded_targets(cfg.targets, cfg.target_size, cfg.grid)
+    if targets_given is None:
+        keys, targets = padded_targets(cfg.targets, cfg.target_size, cfg.grid)
+    else:
+        keys, targets = list_targets(cfg.targets), pad_targets(targets_given, cfg.grid)
     targets = targets.to(device)
     k_n = len(keys)
     ncfg = NCAConfig(targets=keys, hidden=cfg.hidden, fire_rate=cfg.fire_rate,
@@ -167,9 +179,9 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             # replace the worst with a fresh seed; targets take turns so none is starved
             bk[0] = it % k_n
             x[:1] = model.seed(bk[:1], cfg.grid)
-            if it >= cfg.damage_after and cfg.damage_n:
-                x[-cfg.damage_n:] *= damage_masks(cfg.damage_n, cfg.grid, cfg.target_size, gen,
-                                                  device)
+            n_dmg = min(cfg.damage_n, cfg.batch - 1)  # never the fresh seed in x[0]
+            if it >= cfg.damage_after and n_dmg > 0:
+                x[-n_dmg:] *= damage_masks(n_dmg, cfg.grid, cfg.target_size, gen, device)
         steps = int(torch.randint(cfg.steps_min, cfg.steps_max + 1, (1,), generator=gen,
                                   device=device)[0])
         y = model(x, steps, gen, living=cfg.living)
@@ -237,7 +249,9 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
         "loss_every_100": [sum(history[i:i + 100]) / len(history[i:i + 100])
                            for i in range(0, len(history), 100)],
-        "font": font_info() if cfg.targets == "digits" else None,
+        "font": font_info() if cfg.targets == "digits" and targets_given is None else None,
+        "targets_sha256": hashlib.sha256(
+            np.ascontiguousarray(targets.cpu().numpy()).tobytes()).hexdigest(),
         "targets_drawn_by": "models/targets.py",
     }
     prov_path = provenance_path(out)
@@ -247,7 +261,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         return prov
     try:  # the eval numbers belong in the provenance too; weights are safe if this fails
         from models.eval_nca import evaluate
-        prov["eval"] = evaluate(NCA.load(out, device), device=device)
+        windows = None if targets_given is None else targets.cpu().numpy()
+        prov["eval"] = evaluate(NCA.load(out, device), device=device, windows=windows)
         prov_path.write_text(json.dumps(prov, indent=2) + "\n")
         print(json.dumps(prov["eval"]["summary"], indent=2), flush=True)
     except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written

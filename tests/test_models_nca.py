@@ -279,3 +279,26 @@ def test_canvas_grows_several_digits_and_regrows_damage():
     assert over_bar("5") > 3
     canvas.step(96)
     assert all(over_bar(k) <= 2.5 for k in spots), {k: over_bar(k) for k in spots}
+
+
+def test_gpu_oneshot_runs_from_carried_targets(tmp_path):
+    """The one-shot GPU script, on the CPU with tiny settings: export here, train from the file."""
+    from models.train_gpu import main as gpu_main
+
+    torch.set_num_threads(1)
+    assert gpu_main(["export", "--out", str(tmp_path / "t.npz")]) == 0
+    data = np.load(tmp_path / "t.npz")
+    assert data["digits"].shape == (10, 4, 32, 32) and data["landmarks"].shape == (10, 4, 32, 32)
+    out = tmp_path / "out"
+    rc = gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "digits",
+                   "--out", str(out), "--iterations", "2", "--probe", "1", "--batch", "2",
+                   "--pool", "8", "--device", "cpu", "--no-eval"])
+    assert rc == 0
+    assert sorted(p.name for p in out.iterdir()) == ["nca_digits.provenance.json", "nca_digits.pt"]
+    prov = json.loads((out / "nca_digits.provenance.json").read_text())
+    assert prov["config"]["iterations"] == 2 and prov["config"]["batch"] == 2
+    assert prov["script"].startswith("python -m models.train_gpu")
+    assert prov["gpu_oneshot"]["font_of_targets"]["sha256"]  # which font drew the digits
+    NCA.load(out / "nca_digits.pt")
+    assert gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "nope",
+                     "--out", str(out)]) == 2
