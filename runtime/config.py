@@ -76,7 +76,11 @@ class InputConfig:
         (), "screen areas [x, y, w, h] (normalized 0..1) whose events are dropped",
         range=(0, 1), max_items=32)
     record_path: str = setting(
-        "", "if set, append every visitor event (positions only, never images) to this JSONL")
+        "", "if set, append touch and mouse events (time, kind, id, screen position; never "
+        "images) to this JSONL")
+    record_camera: bool = setting(
+        False, "also record camera-tracked people's paths to record_path (positions and sizes "
+        "of people in front of the screen: leave off in the gallery)")
 
 
 @dataclass(frozen=True)

@@ -110,5 +110,6 @@ def build_chain(cfg: InputConfig, screen_size: tuple[int, int],
 
 def build_pipeline(cfg: InputConfig, screen_size: tuple[int, int],
                    sources: Sequence[VisitorSource], homography=None) -> Pipeline:
-    recorder = EventRecorder(cfg.record_path) if cfg.record_path else None
+    recorder = EventRecorder(cfg.record_path, camera=cfg.record_camera) \
+        if cfg.record_path else None
     return Pipeline(sources, build_chain(cfg, screen_size, homography), recorder)

@@ -9,7 +9,9 @@
 * :class:`ReplaySource` plays a JSONL recording (see :meth:`VisitorEvent.to_json`), optionally
   looping — used for tests and attract loops. :class:`EventRecorder` writes such a recording.
 
-Recordings hold positions and times only — never camera images.
+Recordings hold positions and times only — never camera images — and, unless camera
+recording is explicitly enabled (``[input] record_camera``), only touch and mouse events: a
+camera visitor's events are the path a person walked in front of the screen.
 """
 
 from __future__ import annotations
@@ -304,15 +306,27 @@ class ReplaySource:
             self._pass += 1
 
 
-class EventRecorder:
-    """Appends visitor events to a JSONL file (positions and times only), flushed each frame."""
+RECORDED_SOURCES = ("touch", "mouse")  # what a visitor deliberately did on the glass
 
-    def __init__(self, path: str | Path):
+
+class EventRecorder:
+    """Appends visitor events to a JSONL file, flushed each frame.
+
+    Each line is one event: ``t`` (seconds since the first recorded event), ``kind`` (enter,
+    move, leave), ``id``, ``source``, ``x``, ``y`` (screen-normalized) and, for sized visitors,
+    ``w``, ``h``. Only :data:`RECORDED_SOURCES` are written; camera-tracked people (``camera``)
+    only with ``camera=True``; simulated and replayed visitors never (they are reproducible from
+    their seed or file). Failure mode: an unwritable path raises ``OSError`` at the first write.
+    """
+
+    def __init__(self, path: str | Path, *, camera: bool = False):
         self.path = Path(path)
+        self.sources = RECORDED_SOURCES + (("camera",) if camera else ())
         self._f: IO[str] | None = None
         self._t0: float | None = None
 
     def write(self, events: list[VisitorEvent]) -> None:
+        events = [e for e in events if e.source in self.sources]
         if not events:
             return
         if self._f is None:
