@@ -7,12 +7,13 @@
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
                           [--camera VIDEO]
     python kiosk.py track VIDEO --out tracks.txt [--warmup-passes N] [--debug-video OUT.mp4]
-    python kiosk.py doctor
+    python kiosk.py doctor [--config PATH]
     python kiosk.py pin NEW_PIN
     python kiosk.py report [--from DATE] [--to DATE] --out DIR
 
-Exit codes: 0 success; 1 runtime failure (no display, unwritable output); 2 invalid input
-(config, arguments, recordings).
+Exit codes: 0 success; 1 runtime failure (no display, unwritable output, a crash); 2 invalid
+input (config, arguments, recordings, a publicly known admin PIN); 3 "exit to desktop" from the
+admin panel; 70 the watchdog ended a frozen loop.
 """
 
 from __future__ import annotations
@@ -105,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="play sound through the [audio] device and report underflows")
     add_config(ben)
 
-    sub.add_parser("doctor", help="check display, camera, audio, font, torch and weights")
+    doc = sub.add_parser("doctor", help="check display, camera, audio, font, torch, weights and "
+                                       "the admin PIN")
+    add_config(doc)
     from runtime.vision.track_cli import add_track_arguments
 
     trk = sub.add_parser("track", help="run the people tracker on a video; MOTChallenge rows")
@@ -117,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", type=Path, help="analytics database (default: from the config)")
     add_config(rep)
     pin = sub.add_parser("pin", help="print the [admin] pin_hash line for a new admin PIN")
-    pin.add_argument("new_pin", help="4 to 12 digits")
+    pin.add_argument("new_pin", help="4 to 12 digits, not a publicly known one (0518, 1234, …)")
     return p
 
 
@@ -150,8 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     if args.command == "pin":
-        from runtime.admin import hash_pin
+        from runtime.admin import PUBLIC_PINS, hash_pin
 
+        if args.new_pin in PUBLIC_PINS:
+            print(f"{args.new_pin} is a publicly known PIN and would never open the admin panel; "
+                  f"choose another (not {', '.join(PUBLIC_PINS)})", file=sys.stderr)
+            return 2
         try:
             print(f'pin_hash = "{hash_pin(args.new_pin)}"')
         except ValueError as err:
@@ -166,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from runtime.doctor import doctor
 
-        return doctor()
+        return doctor(config_path=args.config)
     if args.command == "check":
         from runtime.check import check, explain
 

@@ -3,27 +3,46 @@
 Opening it: tap the screen corners in the configured order (default top-left, top-right,
 bottom-right, bottom-left) within ``sequence_s`` seconds, then enter the PIN. The PIN is stored
 only as a salted PBKDF2 hash in the config (``python kiosk.py pin NEW`` prints the line). Three
-wrong PINs lock the pad for ``lockout_s``. The panel closes itself after ``auto_close_s`` without
-a touch.
+wrong PINs lock the pad for ``lockout_s``; the lockout survives a config reload (the engine hands
+the old panel to the new one). The panel closes itself after ``auto_close_s`` without a touch.
 
-The panel shows live health (fps, frame-time graph, per-stage ms, camera, audio, model device,
-memory trend, visits, config errors) and offers: switch exhibit, test pattern (``diagnostic``),
-camera calibration (when a camera is configured), reload config, exit to desktop, close. Actions
-are returned to the engine as :class:`AdminAction`; the panel itself changes nothing else.
+The kiosk ships with no PIN. Failure modes, all silent to visitors and logged once:
+
+* no ``pin_hash``: the corner sequence shows nothing (the panel cannot be opened);
+* a ``pin_hash`` of a publicly known PIN (:data:`PUBLIC_PINS`, e.g. the ``0518`` an earlier
+  release shipped and printed in its README): the shipped hash opens nothing, and typing any
+  public PIN never opens the panel whatever hash it matches; ``kiosk.py check`` refuses such a
+  hash and ``doctor`` reports it;
+* a hash whose PBKDF2 iteration count is outside :data:`ITERATIONS_RANGE` is refused by the
+  config (a huge count would freeze the render thread at the OK key).
+
+The panel shows live health (fps, frame-time graph, per-stage ms, camera, audio, analytics,
+model device, memory trend, visits, config errors) and offers: switch exhibit, test pattern
+(``diagnostic``), camera calibration (when a camera is configured), reload config, exit to
+desktop (asks again: a second tap on a separate confirm button), close. Actions are returned to
+the engine as :class:`AdminAction`; the panel itself changes nothing else.
 
 While the panel or PIN pad is open, touch and mouse visitors go to it, not to the exhibit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
+import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runtime.events import VisitorEvent
+from runtime.pins import (  # noqa: F401 - hash_pin and verify_pin are this module's API too
+    ITERATIONS_RANGE,
+    PBKDF2_ITERATIONS,
+    PUBLIC_HASHES,
+    PUBLIC_PINS,
+    hash_pin,
+    public_pin_of,
+    valid_hash,
+    verify_pin,
+)
 from runtime.settings import setting
 
 if TYPE_CHECKING:
@@ -31,40 +50,30 @@ if TYPE_CHECKING:
 
     from runtime.assets import Assets
 
+log = logging.getLogger("kiosk.admin")
+
 CORNERS = ("tl", "tr", "br", "bl")
-PBKDF2_ITERATIONS = 60_000
+CONFIRM_EXIT_S = 8.0  # the "yes, exit to desktop" button disappears after this long
 
 
-def hash_pin(pin: str, *, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
-    """``pbkdf2_sha256$ITERATIONS$SALT$HASH`` for a PIN of 4–12 digits."""
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise ValueError("a PIN must be 4 to 12 digits")
-    salt = salt or secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), iterations)
-    return f"pbkdf2_sha256${iterations}${salt}${digest.hex()}"
+def pin_findings(cfg: AdminConfig) -> tuple[list[tuple[str, str]], list[str]]:
+    """``(problems, notes)`` about ``[admin]`` for ``check`` and ``doctor``.
 
-
-def verify_pin(pin: str, stored: str) -> bool:
-    """Constant-time check of ``pin`` against a :func:`hash_pin` string; False if malformed."""
-    try:
-        scheme, iterations, salt, digest = stored.split("$")
-        if scheme != "pbkdf2_sha256":
-            return False
-        got = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations))
-    except ValueError:
-        return False
-    return hmac.compare_digest(got.hex(), digest)
-
-
-def _valid_hash(stored: str) -> bool:
-    parts = stored.split("$")
-    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
-        return False
-    try:
-        bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
-    except ValueError:
-        return False
-    return True
+    A hash of a public PIN is a problem (key ``pin_hash``); no PIN at all is a note (the kiosk
+    is safe, but technicians cannot open the panel).
+    """
+    if not cfg.enabled:
+        return [], []
+    if not cfg.pin_hash:
+        return [], ["admin.pin_hash is empty: the admin panel cannot be opened until a technician "
+                    "sets a PIN (python kiosk.py pin NEW_PIN prints the line)"]
+    if not valid_hash(cfg.pin_hash):
+        return [], []  # AdminConfig.check has already refused it
+    public = public_pin_of(cfg.pin_hash)
+    if public is not None:
+        return [("pin_hash", f"is the hash of the publicly known PIN {public}; set your own: "
+                 "python kiosk.py pin NEW_PIN")], []
+    return [], []
 
 
 @dataclass(frozen=True)
@@ -80,16 +89,22 @@ class AdminConfig:
     sequence_s: float = setting(6.0, "time allowed for the whole corner sequence, seconds",
                                 range=(1, 30))
     pin_hash: str = setting(
-        "", "PBKDF2 hash of the PIN; make one with `python kiosk.py pin 1234`. Empty: the "
-        "panel cannot be opened")
+        "", "PBKDF2 hash of the PIN; make one with `python kiosk.py pin NEW_PIN`. Empty (as "
+        "shipped): the panel cannot be opened")
     max_attempts: int = setting(3, "wrong PINs before the pad locks", range=(1, 10))
     lockout_s: float = setting(300.0, "how long the pad stays locked", range=(10, 86400))
     auto_close_s: float = setting(60.0, "the panel closes after this long untouched",
                                   range=(10, 3600))
 
     def check(self) -> list[tuple[str, str]]:
-        if self.pin_hash and not _valid_hash(self.pin_hash):
-            return [("pin_hash", "is not a PIN hash; make one with `python kiosk.py pin 1234`")]
+        if self.pin_hash and not valid_hash(self.pin_hash):
+            return [("pin_hash", "is not a PIN hash; make one with `python kiosk.py pin NEW_PIN`")]
+        if self.pin_hash:
+            rounds = int(self.pin_hash.split("$")[1])
+            lo, hi = ITERATIONS_RANGE
+            if not lo <= rounds <= hi:
+                return [("pin_hash", f"iteration count must be {lo}..{hi}, got {rounds}; make "
+                         "a new hash with `python kiosk.py pin NEW_PIN`")]
         return []
 
 
@@ -117,10 +132,12 @@ class AdminPanel:
         size: screen size in pixels.
         exhibits: registered exhibit names for the switch buttons.
         can_calibrate: show the camera calibration button.
+        previous: the panel this one replaces after a config reload: its wrong-PIN count and
+            lockout carry over, so saving the config cannot be used to reset a lockout.
     """
 
     def __init__(self, cfg: AdminConfig, size: tuple[int, int], exhibits: list[str],
-                 can_calibrate: bool = False):
+                 can_calibrate: bool = False, previous: AdminPanel | None = None):
         self.cfg = cfg
         self.size = size
         self.exhibits = exhibits
@@ -128,9 +145,11 @@ class AdminPanel:
         self.mode = "closed"  # closed | pin | panel
         self.entered = ""
         self.message = ""
-        self.failed_attempts = 0
-        self.locked_until = 0.0
+        self.failed_attempts = previous.failed_attempts if previous else 0
+        self.locked_until = previous.locked_until if previous else 0.0
         self.last_touch_t = 0.0
+        self.confirm_exit_until = 0.0  # while now < this, "yes, exit to desktop" is shown
+        self._logged: set[str] = set(previous._logged) if previous else set()
         self._corners: deque[tuple[float, str]] = deque(maxlen=len(cfg.corner_sequence))
         self._buttons: list[Button] = []
 
@@ -147,6 +166,22 @@ class AdminPanel:
 
     def locked(self, now: float) -> bool:
         return now < self.locked_until
+
+    def unavailable(self) -> str:
+        """Why the PIN pad cannot open ("" when it can): no PIN, or a published hash."""
+        if not self.cfg.pin_hash:
+            return ("no [admin] pin_hash is set, so the admin panel cannot be opened; set one: "
+                    "python kiosk.py pin NEW_PIN")
+        if self.cfg.pin_hash in PUBLIC_HASHES:
+            return ("[admin] pin_hash is the publicly known shipped PIN, so the admin panel stays "
+                    "shut; set your own: python kiosk.py pin NEW_PIN")
+        return ""
+
+    def _log_once(self, key: str, message: str) -> None:
+        # One line per cause, not per attempt: a visitor tapping corners must not flood the log.
+        if key not in self._logged:
+            self._logged.add(key)
+            log.warning("%s", message)
 
     # --- input -----------------------------------------------------------------------------------
     def handle(self, event: VisitorEvent, now: float) -> AdminAction | None:
@@ -176,9 +211,12 @@ class AdminPanel:
         seq = tuple(c for _, c in self._corners)
         if seq == self.cfg.corner_sequence and now - self._corners[0][0] <= self.cfg.sequence_s:
             self._corners.clear()
-            if self.cfg.pin_hash:
-                self.mode, self.entered, self.last_touch_t = "pin", "", now
-                self.message = ""
+            why = self.unavailable()
+            if why:
+                self._log_once("unavailable:" + why, f"corner sequence completed, but {why}")
+                return  # visitors see nothing at all
+            self.mode, self.entered, self.last_touch_t = "pin", "", now
+            self.message = ""
 
     def _press(self, button: Button, now: float) -> AdminAction | None:
         if self.mode == "pin":
@@ -191,7 +229,17 @@ class AdminPanel:
             elif button.key.isdigit() and len(self.entered) < 12:
                 self.entered += button.key
             return None
-        if button.action is not None and button.action.kind == "close":
+        kind = button.action.kind if button.action is not None else ""
+        if kind == "exit":  # first tap: only ask; the exit itself is a different button
+            self.confirm_exit_until = now + CONFIRM_EXIT_S
+            return None
+        confirming = now < self.confirm_exit_until
+        self.confirm_exit_until = 0.0
+        if kind == "confirm_exit":
+            return AdminAction("exit") if confirming else None
+        if kind == "cancel_exit":
+            return None
+        if kind == "close":
             self.close()
         return button.action
 
@@ -199,7 +247,11 @@ class AdminPanel:
         if self.locked(now):
             self.entered = ""
             return
-        if verify_pin(self.entered, self.cfg.pin_hash):
+        public = self.entered in PUBLIC_PINS
+        if public:
+            self._log_once("public-pin", "a publicly known PIN was entered on the admin pad; it "
+                           "never opens the panel (set your own: python kiosk.py pin NEW_PIN)")
+        if not public and verify_pin(self.entered, self.cfg.pin_hash):
             self.mode, self.failed_attempts, self.message = "panel", 0, ""
         else:
             self.failed_attempts += 1
@@ -214,11 +266,14 @@ class AdminPanel:
 
     def close(self) -> None:
         self.mode, self.entered = "closed", ""
+        self.confirm_exit_until = 0.0
         self._buttons = []
 
     def update(self, now: float) -> None:
         if self.is_open and now - self.last_touch_t > self.cfg.auto_close_s:
             self.close()
+        if self.confirm_exit_until and now >= self.confirm_exit_until:
+            self.confirm_exit_until = 0.0  # asked, not confirmed: forget it
 
     # --- layout and drawing ------------------------------------------------------------------
     def _layout(self) -> list[Button]:
@@ -240,9 +295,16 @@ class AdminPanel:
             actions.append(("test pattern", AdminAction("switch", "diagnostic")))
             if self.can_calibrate:
                 actions.append(("calibrate camera", AdminAction("calibrate")))
-            actions += [("reload config", AdminAction("reload")),
-                        ("exit to desktop", AdminAction("exit")),
-                        ("close", AdminAction("close"))]
+            actions.append(("reload config", AdminAction("reload")))
+            if self.confirm_exit_until:
+                # The confirm button is not where "exit to desktop" was: a double tap on that
+                # spot only cancels.
+                actions += [("keep running", AdminAction("cancel_exit")),
+                            ("close", AdminAction("close")),
+                            ("yes, exit to desktop", AdminAction("confirm_exit"))]
+            else:
+                actions += [("exit to desktop", AdminAction("exit")),
+                            ("close", AdminAction("close"))]
             for label, action in actions:
                 buttons.append(Button(label, (x, y, bw, bh - 6), action))
                 y += bh
@@ -293,6 +355,11 @@ class AdminPanel:
         x, y = int(w * 0.04), int(h * 0.05)
         surface.blit(font.render("관리 · Admin", True, (255, 214, 80)), (x, y))
         y += int(h * 0.07)
+        if self.confirm_exit_until:
+            ask = ("Exit to desktop? The kiosk stays off until restarted "
+                   "(systemctl --user start gwangju-kiosk). Tap 'yes, exit to desktop'.")
+            surface.blit(small.render(ask, True, (255, 140, 120)), (x, y))
+            y += small.get_linesize() + 6
         for line in health_lines(health):
             surface.blit(small.render(line, True, (215, 222, 240)), (x, y))
             y += small.get_linesize() + 2
@@ -323,6 +390,13 @@ def health_lines(health: dict[str, Any]) -> list[str]:
         f"{health.get('median_visit_s', 0):.0f} s)   visitors now "
         f"{health.get('visitors_present', 0)}   visit {health.get('visit_state', '-')}",
     ]
+    analytics = health.get("analytics") or {}
+    if analytics:
+        line = (f"analytics {analytics.get('state', 'off')}   queued {analytics.get('queued', 0)}"
+                f"   dropped {analytics.get('dropped', 0)}")
+        if analytics.get("error"):
+            line += f"   ({analytics['error']})"
+        lines.append(line)
     if health.get("safe_mode"):
         lines.append("SAFE MODE: started after repeated crashes (no camera, no models)")
     if health.get("config_error"):

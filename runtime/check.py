@@ -91,6 +91,30 @@ def asset_problems(cfg: KioskConfig) -> list[Problem]:
     return problems
 
 
+def operator_findings(cfg: KioskConfig, path: Path) -> tuple[list[Problem], list[str]]:
+    """Security and privacy: ``(problems, notes)``.
+
+    A ``pin_hash`` of a publicly known PIN is a problem (``admin.pin_hash``); no PIN at all, and
+    camera path recording, are notes. Costs a few PBKDF2 runs (well under a second at the
+    shipped iteration count).
+    """
+    from runtime.admin import pin_findings
+    from runtime.settings import locate, toml_key_lines
+
+    found, notes = pin_findings(cfg.admin)
+    problems = [Problem(f"admin.{key}", msg) for key, msg in found]
+    if problems:
+        try:
+            problems = locate(problems, toml_key_lines(Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            pass  # the line is a courtesy; the key path is what matters
+    if cfg.input.record_path and cfg.input.record_camera:
+        notes.append(f"input.record_camera is on: the paths of people walking in front of the "
+                     f"camera (position and size, every frame) are written to "
+                     f"{cfg.input.record_path}; turn it off in the gallery")
+    return problems, notes
+
+
 class _Collect(logging.Handler):
     """Keeps warnings logged during the test render, to show them as notes."""
 
@@ -138,11 +162,13 @@ def check(path: Path, *, render: bool = True, out=print) -> int:
         for p in err.problems:
             out(f"  {p}")
         return 2
-    problems = asset_problems(cfg) + camera_problems(cfg, Path(path).parent)
+    safety, safety_notes = operator_findings(cfg, Path(path))
+    problems = asset_problems(cfg) + camera_problems(cfg, Path(path).parent) + safety
     notes: list[str] = []
     if not problems and render:
         with redirect_stdout(io.StringIO()):
             problems, notes = render_problems(cfg)
+    notes += safety_notes
     if problems:
         out(f"{path}: {len(problems)} problem(s)")
         for p in problems:

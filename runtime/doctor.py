@@ -1,7 +1,10 @@
 """``kiosk.py doctor``: one line per component with ok / missing / how to fix.
 
-Checks the display, cameras, audio devices, the Korean font, the torch device and model weights.
-Each check is independent and never raises: a broken component is reported, not fatal.
+Checks the display, cameras, audio devices, the Korean font, the torch device, model weights and
+the admin PIN. Each check is independent and never raises: a broken component is reported, not
+fatal. The one exception to "not fatal" is security: an admin ``pin_hash`` of a publicly known
+PIN is reported ``refused`` and makes the exit code 2; a missing PIN is only ``missing`` (the
+kiosk is safe, but technicians cannot open the admin panel).
 """
 
 from __future__ import annotations
@@ -44,19 +47,20 @@ def check_camera() -> Result:
             "Plug in a UVC camera, check `ls /dev/v4l/by-id/`")
 
 
-def check_audio() -> Result:
+def check_audio(config_path: Path | None = None) -> Result:
     from runtime.audio.doctor import check_audio as audio_check
 
-    return audio_check(load_config_quietly().audio)
+    return audio_check(load_config_quietly(config_path).audio)
 
 
-def load_config_quietly():
-    """The shipped config when it is valid, else the defaults (doctor must never fail on it)."""
+def load_config_quietly(path: Path | None = None):
+    """The config (default: the shipped one) when it is valid, else the defaults (doctor must
+    never fail on it)."""
     from runtime.config import default_config, load_config
     from runtime.settings import ConfigError
 
     try:
-        return load_config(ROOT / "config.toml")
+        return load_config(path or ROOT / "config.toml")
     except ConfigError:
         return default_config()
 
@@ -94,16 +98,35 @@ def check_weights() -> Result:
     return ("ok", "model weights", ", ".join(w.name for w in weights))
 
 
+def check_admin(config_path: Path | None = None) -> Result:
+    from runtime.admin import pin_findings
+
+    cfg = load_config_quietly(config_path).admin
+    if not cfg.enabled:
+        return ("ok", "admin panel", "disabled ([admin] enabled = false)")
+    problems, notes = pin_findings(cfg)
+    if problems:
+        return ("refused", "admin panel", f"[admin] {problems[0][0]} {problems[0][1]}")
+    if notes:
+        return ("missing", "admin panel", "no PIN set: the panel cannot be opened; set one: "
+                "python kiosk.py pin NEW_PIN, paste the line under [admin] in config.toml")
+    return ("ok", "admin panel", "PIN set")
+
+
 CHECKS: tuple[Callable[[], Result], ...] = (check_display, check_camera, check_audio, check_font,
-                                           check_torch, check_weights)
+                                           check_torch, check_weights, check_admin)
 
 
-def doctor(out=print) -> int:
-    """Print one line per component; exit code 0 always (missing parts are not fatal)."""
+def doctor(out=print, config_path: Path | None = None) -> int:
+    """Print one line per component; exit code 2 if anything is ``refused``, else 0 (missing
+    parts are not fatal). ``config_path``: the config to read (default: the shipped one)."""
+    refused = False
     for fn in CHECKS:
         try:
-            status, component, detail = fn()
+            status, component, detail = (fn(config_path) if fn in (check_audio, check_admin)
+                                         else fn())
         except Exception as err:  # noqa: BLE001 - the doctor itself must never crash
             status, component, detail = "error", fn.__name__.removeprefix("check_"), repr(err)
+        refused |= status == "refused"
         out(f"{status:<8} {component:<14} {detail}")
-    return 0
+    return 2 if refused else 0
