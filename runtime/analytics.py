@@ -7,26 +7,33 @@ exhibit's own vocabulary (a landmark id, a language code, an error type). There 
 positions, no images, no identifiers of people: the schema's CHECK constraints refuse anything
 else, so a future bug cannot start storing trajectories.
 
-* :class:`Analytics` is the kiosk's handle: :meth:`record` is O(1) and never blocks (a queue);
-  a background thread writes batches in one transaction every ``flush_s``.
+* :class:`Analytics` is the kiosk's handle: :meth:`record` is O(1) and never blocks (an
+  in-memory queue); a background thread opens the database and writes batches in one
+  transaction every ``flush_s``.
 * SQLite in WAL mode with ``synchronous=NORMAL``: a power cut loses at most the last batch and
   never corrupts the database. Every insert also updates ``daily`` (per day, hour, exhibit and
   kind: count and total), which is kept forever; raw ``events`` are pruned after
   ``retention_days``.
 * The schema has a version and forward migrations (:data:`MIGRATIONS`).
 
-Failure modes: an unwritable database logs one error and the kiosk runs on without analytics.
+Failure modes: a folder that cannot be created makes :meth:`Analytics.start` raise (the kiosk
+then runs without analytics). Everything else about the database — locked by another process
+(a curator's report, a backup), busy, full disk, unreadable — is retried by the writer thread with
+backoff (``RETRY_MIN_S`` doubling to ``RETRY_MAX_S``), also at start-up, which therefore never
+waits for the database. Meanwhile events wait in memory, at most ``max_queued`` of them: beyond
+that the oldest are dropped and counted. :meth:`Analytics.status` (``/health``, the admin panel)
+says ``starting``, ``ok``, ``retrying`` (with the error) or ``stopped``, with the queued, written
+and dropped counts; the log gets one line per state change, never one per retry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import queue
 import sqlite3
 import statistics
 import threading
-import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +74,9 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+MAX_QUEUED = 20_000  # events kept in memory while the database is unavailable (~4 MB)
+RETRY_MIN_S, RETRY_MAX_S = 0.5, 30.0
+WRITER_BUSY_S = 1.0  # the writer waits this long for a lock per attempt, then backs off
 
 
 @dataclass(frozen=True)
@@ -82,9 +92,13 @@ class AnalyticsConfig:
                              range=(0.1, 60))
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (creating or migrating) the database; WAL mode; returns the connection."""
-    con = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+def connect(path: Path | str, timeout: float = 10.0) -> sqlite3.Connection:
+    """Open (creating or migrating) the database; WAL mode; returns the connection.
+
+    ``timeout``: seconds to wait for another connection's lock before ``database is locked``.
+    """
+    con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None,
+                          check_same_thread=False)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -164,28 +178,36 @@ class Analytics:
         path: the SQLite file.
         cfg: ``[analytics]`` settings.
         wall_fn: local time, for timestamps (injectable: a simulated day in tests).
+        max_queued: the most events kept in memory while the database cannot be written.
+        retry_min_s / retry_max_s: the writer's backoff range after a failed attempt.
     """
 
     def __init__(self, path: Path, cfg: AnalyticsConfig = AnalyticsConfig(),
-                 wall_fn: Callable[[], dt.datetime] = dt.datetime.now):
+                 wall_fn: Callable[[], dt.datetime] = dt.datetime.now, *,
+                 max_queued: int = MAX_QUEUED, retry_min_s: float = RETRY_MIN_S,
+                 retry_max_s: float = RETRY_MAX_S):
         self.path = Path(path)
         self.cfg = cfg
         self.wall_fn = wall_fn
-        self._queue: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self.max_queued = max_queued
+        self.retry_min_s, self.retry_max_s = retry_min_s, retry_max_s
+        self._pending: deque[tuple] = deque()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.written = 0
-        self.failed = False
+        self.dropped = 0
+        self.state = "starting"
+        self.error = ""
         self._today = TodayStats(wall_fn().date())
 
     def start(self) -> None:
+        """Start the writer thread; never touches the database itself (see module docstring).
+
+        Raises ``OSError`` when the database's folder cannot be created.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = connect(self.path)  # fail here, in the caller, if the file is unusable
-        removed = prune(con, self.cfg.retention_days, self._today.day)
-        if removed:
-            log.info("analytics: pruned %d raw events older than %d days", removed,
-                     self.cfg.retention_days)
-        self._thread = threading.Thread(target=self._run, args=(con,), name="analytics",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="analytics", daemon=True)
         self._thread.start()
 
     def record(self, kind: str, exhibit: str = "", value: float = 1.0, label: str = "") -> None:
@@ -193,40 +215,101 @@ class Analytics:
         check_kind(kind)
         now = self.wall_fn()
         self._today.observe(kind, value, now)
-        self._queue.put((now.timestamp(), exhibit[:32], kind, float(value), label[:LABEL_MAX]))
+        row = (now.timestamp(), exhibit[:32], kind, float(value), label[:LABEL_MAX])
+        with self._lock:
+            if len(self._pending) >= self.max_queued:
+                self._pending.popleft()  # the oldest goes: recent activity matters more
+                self.dropped += 1
+            self._pending.append(row)
 
     def today(self) -> dict:
         """Today's visit count and median visit length (seconds) for the admin panel."""
         return self._today.summary()
 
-    def _run(self, con: sqlite3.Connection) -> None:
-        stop = False
-        while not stop:
-            batch: list[tuple] = []
-            deadline = time.monotonic() + self.cfg.flush_s
-            while True:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            if batch and not self.failed:
-                try:
-                    write_batch(con, batch)
-                    self.written += len(batch)
-                except sqlite3.Error as err:
-                    self.failed = True
-                    log.error("analytics write failed (%s); analytics off until restart", err)
-        con.close()
+    def status(self) -> dict:
+        """``{state, queued, written, dropped, error}`` for ``/health`` and the admin panel."""
+        with self._lock:
+            queued = len(self._pending)
+        return {"state": self.state, "queued": queued, "written": self.written,
+                "dropped": self.dropped, "error": self.error}
 
-    def close(self) -> None:
-        """Flush what is queued and stop the writer."""
+    # --- the writer thread -------------------------------------------------------------------
+    def _set_state(self, state: str, error: str = "") -> None:
+        if state == self.state:
+            self.error = error or self.error
+            return
+        before, self.state, self.error = self.state, state, error
+        if state == "retrying":
+            log.error("analytics cannot write %s (%s); keeping up to %d events in memory and "
+                      "retrying with backoff", self.path, error, self.max_queued)
+        elif state == "ok" and before == "retrying":
+            log.warning("analytics writing to %s again (%d events dropped so far)", self.path,
+                        self.dropped)
+
+    def _open(self) -> sqlite3.Connection:
+        con = connect(self.path, timeout=WRITER_BUSY_S)
+        try:
+            removed = prune(con, self.cfg.retention_days, self._today.day)
+        except BaseException:
+            con.close()
+            raise
+        if removed:
+            log.info("analytics: pruned %d raw events older than %d days", removed,
+                     self.cfg.retention_days)
+        return con
+
+    def _flush(self, con: sqlite3.Connection) -> None:
+        with self._lock:
+            batch = list(self._pending)
+            self._pending.clear()
+        if not batch:
+            return
+        try:
+            write_batch(con, batch)
+        except BaseException:
+            with self._lock:  # put them back in front of what arrived meanwhile, within bounds
+                merged = batch + list(self._pending)
+                excess = max(0, len(merged) - self.max_queued)
+                self.dropped += excess
+                self._pending = deque(merged[excess:])
+            raise
+        self.written += len(batch)
+
+    def _run(self) -> None:
+        con: sqlite3.Connection | None = None
+        backoff = self.retry_min_s
+        wait = 0.0
+        while True:
+            stopping = self._stop.wait(wait)
+            try:
+                if con is None:
+                    con = self._open()
+                self._flush(con)
+            except (sqlite3.Error, OSError) as err:
+                if con is not None:
+                    con.close()  # reopen next time: a replaced or repaired file is picked up
+                    con = None
+                self._set_state("retrying", f"{type(err).__name__}: {err}")
+                if stopping:
+                    break
+                wait, backoff = backoff, min(self.retry_max_s, backoff * 2)
+                continue
+            self._set_state("ok")
+            backoff, wait = self.retry_min_s, self.cfg.flush_s
+            if stopping:
+                break
+        if con is not None:
+            con.close()
+        left = self.status()["queued"]
+        if left:
+            log.error("analytics stopped with %d events not written (%s)", left, self.error)
+        self.state = "stopped"
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Flush what is queued (one last attempt) and stop the writer."""
         if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+            self._stop.set()
+            self._thread.join(timeout=timeout_s)
             self._thread = None
 
 
@@ -243,6 +326,9 @@ class NullAnalytics:
 
     def today(self) -> dict:
         return self._today.summary()
+
+    def status(self) -> dict:
+        return {"state": "off"}
 
     def start(self) -> None:
         pass

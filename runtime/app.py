@@ -52,6 +52,9 @@ log = logging.getLogger("kiosk")
 
 MAX_FAILURES = 2  # first failure: restart the exhibit; second: skip it for the rest of the day
 EXIT_TO_DESKTOP = 3  # the admin panel's exit; the systemd unit does not restart on it
+# What an exhibit call may raise without ending the kiosk: sys.exit() inside an exhibit (or a
+# library it calls) is a fault of that exhibit, not a request to stop the gallery.
+EXHIBIT_FAULTS = (Exception, SystemExit)
 BUILTIN = ("safe", "closed")
 
 
@@ -202,7 +205,7 @@ class Kiosk:
         try:
             ex = self._factory(name, self.context(name))
             ex.enter()
-        except Exception as err:  # noqa: BLE001 - an exhibit must never take the kiosk down
+        except EXHIBIT_FAULTS as err:  # noqa: BLE001 - an exhibit must never take the kiosk down
             self._failed(name, "enter", err)
             return None
         log.info("exhibit %s shown", name)
@@ -234,7 +237,7 @@ class Kiosk:
     def _close(self, slot: Slot) -> None:
         try:
             slot.exhibit.leave()
-        except Exception as err:  # noqa: BLE001
+        except EXHIBIT_FAULTS as err:  # noqa: BLE001
             self._failed(slot.name, "leave", err)
 
     def _call(self, slot: Slot, method: str, *args: Any) -> bool:
@@ -242,7 +245,7 @@ class Kiosk:
         try:
             getattr(slot.exhibit, method)(*args)
             return True
-        except Exception as err:  # noqa: BLE001 - isolate exhibit faults from the loop
+        except EXHIBIT_FAULTS as err:  # noqa: BLE001 - isolate exhibit faults from the loop
             self._failed(slot.name, method, err)
             if slot is self.outgoing:
                 self._close(slot)
@@ -323,7 +326,7 @@ class Kiosk:
                 ex = self._factory(name, ctx)
                 ex.enter()
                 ex.leave()
-            except Exception as err:  # noqa: BLE001 - a warm-up must never stop the kiosk
+            except EXHIBIT_FAULTS as err:  # noqa: BLE001 - a warm-up must never stop the kiosk
                 log.warning("warm-up of exhibit %s failed (%s: %s); it will be tried when shown",
                             name, type(err).__name__, err)
                 continue
@@ -413,7 +416,8 @@ class Kiosk:
         self.pipeline.chain = build_chain(cfg.input, self.size, self.homography)
         self.visit.cfg = cfg.visits
         self.admin = AdminPanel(cfg.admin, self.size, self.admin.exhibits,
-                                can_calibrate=self.camera is not None)
+                                can_calibrate=self.camera is not None,
+                                previous=self.admin)  # a reload must not reset a PIN lockout
         log.info("config applied from %s", cfg.source or "memory")
         if self.closed:
             self._check_schedule(self.time_fn(), force=True)
@@ -690,6 +694,7 @@ class Kiosk:
             "config_error": self.config_error,
             "last_error": self.last_error,
             "failures_today": dict(self.failures),
+            "analytics": self.analytics.status() if hasattr(self.analytics, "status") else {},
         }
 
 

@@ -1,9 +1,20 @@
 """The optional health endpoint: ``GET /health`` on localhost answers JSON for monitoring.
 
 Off by default (``[health] port = 0``). It binds to 127.0.0.1 only and serves a snapshot the
-render loop publishes once a second, so a slow or hostile client can never stall the loop. Any
-other path answers 404. Failure mode: a port that is taken is logged and the kiosk runs without
-the endpoint.
+render loop publishes about twice a second, so a slow or hostile client can never stall the loop.
+Any other path answers 404.
+
+Failure modes:
+
+* the render loop stops publishing (frozen, or stuck in one long call): each snapshot is stamped
+  with a monotonic time when published, and one older than :data:`FROZEN_AFTER_S` is served as
+  ``"status": "frozen"`` with HTTP 503 and its age in ``snapshot_age_s`` (never a stale "ok");
+  before the first snapshot the status is ``starting``, also 503;
+* idle or half-open connections: each connection's socket times out after ``idle_timeout_s``
+  (its thread ends);
+* a flood: at most ``max_connections`` connections are served at once; the ones beyond get a
+  short ``503 busy`` and are closed at once, so 200 connections never mean 200 threads;
+* a port that is taken is logged by the caller and the kiosk runs without the endpoint.
 """
 
 from __future__ import annotations
@@ -11,6 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +31,12 @@ from typing import Any
 from runtime.settings import setting
 
 log = logging.getLogger("kiosk.health")
+
+FROZEN_AFTER_S = 2.0  # the loop publishes every 0.5 s; four missed publishes = frozen
+IDLE_TIMEOUT_S = 3.0
+MAX_CONNECTIONS = 16
+_BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+         b"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n")
 
 
 @dataclass(frozen=True)
@@ -27,21 +46,71 @@ class HealthConfig:
     port: int = setting(0, "HTTP port on 127.0.0.1 for GET /health (0: off)", range=(0, 65535))
 
 
-class HealthServer:
-    """Serves the latest published snapshot as JSON on ``127.0.0.1:port``."""
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, but never more than ``max_connections`` threads."""
 
-    def __init__(self, port: int):
+    daemon_threads = True
+    # socketserver's default backlog of 5 leaves a flood half-connected in the kernel, where it
+    # is neither served nor turned away; accept it and answer busy instead.
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], handler: type, max_connections: int):
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.refused = 0
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.refused += 1
+            try:  # a fresh socket's send buffer takes these few bytes without blocking
+                request.setblocking(False)
+                request.send(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()  # the thread never started
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+class HealthServer:
+    """Serves the latest published snapshot as JSON on ``127.0.0.1:port``.
+
+    Args:
+        port: TCP port (0: any free one, see :attr:`port`).
+        time_fn: monotonic clock for snapshot ages (injectable for tests).
+        idle_timeout_s: a connection that sends nothing for this long is closed.
+        max_connections: connections served at once; more are answered ``503 busy``.
+    """
+
+    def __init__(self, port: int, *, time_fn: Callable[[], float] = time.monotonic,
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, max_connections: int = MAX_CONNECTIONS):
         self._snapshot: dict[str, Any] = {"status": "starting"}
+        self._published_t: float | None = None
         self._lock = threading.Lock()
+        self.time_fn = time_fn
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = idle_timeout_s  # StreamRequestHandler sets it on the socket
+
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 if self.path.split("?")[0] != "/health":
                     self.send_error(404, "only /health is served")
                     return
-                body = json.dumps(server.snapshot(), ensure_ascii=False).encode()
-                self.send_response(200)
+                snap = server.snapshot()
+                body = json.dumps(snap, ensure_ascii=False).encode()
+                healthy = snap.get("status") not in ("frozen", "starting")
+                self.send_response(200 if healthy else 503)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -50,8 +119,7 @@ class HealthServer:
             def log_message(self, *args: Any) -> None:
                 pass  # one line per state change, never per request
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _BoundedServer(("127.0.0.1", port), Handler, max_connections)
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="health",
                                         daemon=True)
@@ -61,13 +129,29 @@ class HealthServer:
         log.info("health endpoint on http://127.0.0.1:%d/health", self.port)
 
     def publish(self, snapshot: dict[str, Any]) -> None:
+        """Store the loop's latest snapshot, stamped now (call from the render loop)."""
         with self._lock:
             self._snapshot = snapshot
+            self._published_t = self.time_fn()
 
     def snapshot(self) -> dict[str, Any]:
+        """The latest snapshot, with ``snapshot_age_s``; ``frozen`` when it is too old."""
         with self._lock:
-            return dict(self._snapshot)
+            snap, published = dict(self._snapshot), self._published_t
+        if published is None:
+            return snap
+        age = self.time_fn() - published
+        snap["snapshot_age_s"] = round(age, 2)
+        if age > FROZEN_AFTER_S:
+            snap["status"] = "frozen"
+        return snap
+
+    @property
+    def refused(self) -> int:
+        """Connections turned away because ``max_connections`` were busy."""
+        return self.httpd.refused
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+

@@ -3,6 +3,12 @@
 Stops cleanly on SIGTERM/SIGINT (systemd, Ctrl+C) and, in a window only, on the window's close
 button or Esc; in fullscreen nothing a visitor can press quits. With no display at all it says so
 in one line and points to ``kiosk.py render``.
+
+Crash accounting (``logs/starts.json``, see :mod:`runtime.safemode`): only a stop that leaves
+the loop normally (a signal, the window closed, the admin panel's exit) is recorded as clean. An
+exception that escapes the loop is logged with its traceback, devices are still released, and the
+start stays unclean, so repeated crashes lead to safe mode; so does the watchdog's exit (70),
+which ends the process without reaching any clean-up.
 """
 
 from __future__ import annotations
@@ -84,9 +90,9 @@ def open_camera(cfg: KioskConfig, base: Path):
 
     try:
         homography = load_homography(path)
-    except CalibrationError as err:
-        log.error("camera calibration %s unusable (%s); camera positions uncalibrated", path, err)
-        homography = None
+    except CalibrationError as err:  # one line: the message names the file and the field
+        log.error("camera calibration refused, camera positions uncalibrated: %s", err)
+        return CameraSource(cam, config_dir=base), None, path
     if homography is None:
         log.warning("camera not calibrated yet (%s): calibrate from the admin panel", path)
     return CameraSource(cam, config_dir=base), homography, path
@@ -185,6 +191,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     period = 1.0 / d.fps
     next_t = time.perf_counter()
     next_publish = 0.0
+    clean = False
     try:
         while not stop["requested"] and kiosk.exit_code is None:
             events = pygame.event.get()
@@ -197,7 +204,8 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
             watchdog.beat()
             now = time.perf_counter()
             if health is not None and now >= next_publish:
-                next_publish = now + 1.0
+                # Twice a second: /health calls a snapshot older than 2 s frozen.
+                next_publish = now + 0.5
                 health.publish(kiosk.health())
             next_t += period
             delay = next_t - time.perf_counter()
@@ -205,6 +213,10 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
                 time.sleep(delay)
             elif delay < -period:
                 next_t = time.perf_counter()
+        clean = True  # only here: the loop ended because it was asked to
+    except BaseException:
+        log.critical("kiosk crashed; this start is recorded as a crash", exc_info=True)
+        raise
     finally:
         sd_notify("STOPPING=1")
         watchdog.stop()
@@ -214,7 +226,8 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         audio.close()
         analytics.close()
         pygame.quit()
-        ledger.record_clean_stop()
+        if clean:
+            ledger.record_clean_stop()
     code = kiosk.exit_code or 0
     log.info("kiosk stopped cleanly after %d frames%s", kiosk.frame_count,
              " (exit to desktop from the admin panel)" if code else "")

@@ -17,6 +17,10 @@ backoff from ``reconnect_min_s`` to ``reconnect_max_s``. Meanwhile :attr:`FrameG
 says ``reconnecting`` with the reason and the next attempt, every transition is logged on the
 ``kiosk.camera`` logger, and the kiosk goes on by touch. Nothing here raises into the caller.
 
+OpenCV's own logger is quieted on import (:func:`quiet_opencv`): it and its FFmpeg backend print
+a warning on every failed open, i.e. once per retry; our ``kiosk.camera`` line per state change
+says the same once.
+
 Privacy: frames live in memory only; this module never writes one anywhere.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 import re
 import threading
 import time
@@ -35,6 +40,19 @@ import cv2
 import numpy as np
 
 log = logging.getLogger("kiosk.camera")
+
+
+def quiet_opencv() -> None:
+    """Keep OpenCV's warnings ("can't open camera by index", FFmpeg's "Connection refused") off
+    stderr/journald; errors still show. A technician who sets ``OPENCV_LOG_LEVEL`` or
+    ``OPENCV_FFMPEG_LOGLEVEL`` gets what they asked for. FFmpeg's level is read when its backend
+    first opens something, so setting it here, after ``import cv2``, is early enough."""
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
+
+quiet_opencv()
 
 # The FOURCC code of Motion-JPEG, spelled out so this module names no frame writer.
 _MJPG = ord("M") | ord("J") << 8 | ord("P") << 16 | ord("G") << 24
