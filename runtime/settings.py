@@ -9,11 +9,18 @@ allowed range or choices. :func:`build` turns a parsed TOML table into that data
 
 Supported field types: ``bool``, ``int``, ``float``, ``str``, fixed-length tuples of those
 (``tuple[int, int]``), variable tuples (``tuple[float, ...]``), a nested section, and a tuple of
-sections (TOML arrays of tables). Unknown keys are errors. A section may define
+sections (TOML arrays of tables). Unknown keys are errors, and so are a section's internal
+fields (dataclass fields not declared with :func:`setting`, such as the config's ``source``). Every
+string has a length limit (``max_len``, else :data:`MAX_TEXT`), so a 50 MB caption is refused by
+``kiosk.py check`` instead of reaching the renderer. A section may define
 ``check(self) -> list[tuple[str, str]]`` for cross-field rules; it returns ``(key, message)``.
+:func:`template_problems` validates caption templates (only their named ``{fields}``, no format
+specs, conversions, attribute or index access) and :func:`fill_template` fills one without
+``str.format``'s mini-language.
 
 Failure modes: :func:`build` never raises on bad *data*; it appends :class:`Problem` values and
 returns ``None`` for the section. Bad *declarations* (a programming error) raise ``TypeError``.
+Values quoted in messages are shortened (:func:`_fmt`), so a huge value makes a short message.
 """
 
 from __future__ import annotations
@@ -21,10 +28,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import string
 import types
 import typing
 from collections.abc import Callable
 from typing import Any, NamedTuple
+
+#: characters any string setting may hold unless it declares ``max_len`` (paths, device names,
+#: URLs fit; a text shown on screen declares its own, smaller limit)
+MAX_TEXT = 1024
 
 
 class Problem(NamedTuple):
@@ -57,6 +69,7 @@ def setting(
     choices: typing.Iterable[Any] | Callable[[], typing.Iterable[Any]] | None = None,
     min_items: int | None = None,
     max_items: int | None = None,
+    max_len: int | None = None,
 ) -> Any:
     """Declare a config field.
 
@@ -67,9 +80,11 @@ def setting(
         choices: allowed values, or a zero-argument callable returning them (for registries
             that must not be imported at declaration time).
         min_items / max_items: length bounds for variable-length tuples.
+        max_len: most characters of a string (or of each string in a tuple); default
+            :data:`MAX_TEXT`.
     """
     meta = {"doc": doc, "range": range, "choices": choices, "min_items": min_items,
-            "max_items": max_items}
+            "max_items": max_items, "max_len": max_len}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -80,12 +95,22 @@ def _choices(meta: dict) -> tuple | None:
     return tuple(ch() if callable(ch) else ch)
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, limit: int = 60) -> str:
+    """``v`` as a message quotes it, at most about ``limit`` characters (values may be huge)."""
+    if isinstance(v, (list, dict)):
+        # repr of a big or deeply nested value is slow and unreadable; its kind is enough
+        text = f"a list of {len(v)} items" if isinstance(v, list) else "a table"
+        return text
     if isinstance(v, str):
-        return repr(v)
+        text = repr(v if len(v) <= limit else v[:limit])
+        return text if len(v) <= limit else f"{text[:-1]}…{text[-1]} ({len(v)} characters)"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v)
+    try:
+        text = str(v)
+    except ValueError:  # an int of more than 4300 digits
+        return "a very large number"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _type_name(tp: Any) -> str:
@@ -104,8 +129,16 @@ def _scalar(tp: type, value: Any, path: str, meta: dict, out: list[Problem]) -> 
     if not ok:
         out.append(Problem(path, f"must be {_type_name(tp)}, got {_fmt(value)}"))
         return None
+    if tp is str:
+        limit = meta.get("max_len") or MAX_TEXT
+        if len(value) > limit:
+            out.append(Problem(path, f"must be at most {limit} characters, got {len(value)}"))
+            return None
     if tp is float:
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            value = math.inf
         if not math.isfinite(value):
             out.append(Problem(path, f"must be a finite number, got {value}"))
             return None
@@ -163,19 +196,24 @@ def _value(tp: Any, value: Any, path: str, meta: dict, out: list[Problem]) -> An
     raise TypeError(f"unsupported config field type {tp!r} at {path}")
 
 
-def build(cls: type, data: dict, path: str, out: list[Problem]) -> Any:
+def build(cls: type, data: dict, path: str, out: list[Problem],
+          also: tuple[str, ...] = ()) -> Any:
     """Validate ``data`` (a parsed TOML table) into a frozen ``cls``.
 
     Appends every problem to ``out`` (key paths prefixed with ``path``) and returns ``None`` when
-    there were any inside this section; otherwise the instance.
+    there were any inside this section; otherwise the instance. ``also`` names keys the caller
+    validates itself (listed as allowed in messages; ``data`` must not hold them).
     """
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    # Only fields declared with setting() are keys a config may set; the others are internal
+    # (KioskConfig.source is filled in by the loader and must not be set from the file).
+    fields = {f.name: f for f in dataclasses.fields(cls) if "doc" in f.metadata}
     before = len(out)
     for key in data:
         if key not in fields:
-            allowed = ", ".join(fields) or "(none)"
-            out.append(Problem(_join(path, key), f"unknown key; allowed keys here: {allowed}"))
+            allowed = ", ".join((*fields, *also)) or "(none)"
+            out.append(Problem(_join(path, short_text(key, 60)),
+                               f"unknown key; allowed keys here: {allowed}"))
     kwargs = {}
     for name, f in fields.items():
         if name not in data:
@@ -200,6 +238,69 @@ def _join(path: str, key: str) -> str:
     """``path.key``, quoting keys that are not TOML bare keys (``display."a b"``)."""
     key = key if _BARE_KEY.match(key) else f'"{key}"'
     return f"{path}.{key}" if path else key
+
+
+# --- caption templates ---------------------------------------------------------------------------
+
+def template_problems(key: str, text: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Problems of a caption template ``text`` as ``(key, message)``; empty when it is fine.
+
+    A template may use only its own plain ``{name}`` fields from ``allowed`` and ``{{``/``}}``
+    for literal braces: no positional ``{}``, no format spec (``{found:>50000000}`` would build a
+    50 MB string in the renderer), no conversion (``!r``), no attribute or index access
+    (``{n.__class__}``). Checked with :class:`string.Formatter`'s parser, never by formatting.
+    """
+    known = ", ".join("{" + a + "}" for a in allowed) or "none"
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as err:
+        return [(key, f"is not a valid template ({err}); write {{{{ and }}}} for braces")]
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name == "":
+            return [(key, f"has an empty placeholder {{}}; allowed: {known}")]
+        if any(c in name for c in ".[]"):
+            return [(key, f"placeholder {{{short_text(name)}}} may not use attribute or "
+                          f"index access; allowed: {known}")]
+        if name not in allowed:
+            return [(key, f"unknown placeholder {{{short_text(name)}}}; allowed: {known}")]
+        if conversion:
+            return [(key, f"placeholder {{{name}!{conversion}}} may not use a conversion; "
+                          f"write just {{{name}}}")]
+        if spec:
+            return [(key, f"placeholder {{{name}:{short_text(spec)}}} may not use a format "
+                          f"spec; write just {{{name}}}")]
+    return []
+
+
+def short_text(text: str, limit: int = 24) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis), for messages."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def fill_template(text: str, **values: Any) -> str:
+    """``text`` with each plain ``{name}`` replaced by ``str(values[name])``; never raises.
+
+    The renderer's counterpart of :func:`template_problems`: a template that was not validated
+    (settings built in code) still cannot run ``str.format``'s mini-language; any placeholder that
+    is not a plain known name stays as written.
+    """
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return text
+    out = []
+    for literal, name, spec, conversion in parts:
+        out.append(literal)  # the parser has already turned {{ and }} into braces
+        if name is None:
+            continue
+        if name in values and not spec and not conversion:
+            out.append(str(values[name]))
+        else:
+            out.append("{" + name + (f"!{conversion}" if conversion else "")
+                       + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
 
 
 # --- locating key paths in TOML text, so errors can name a line --------------------------------

@@ -48,6 +48,7 @@ from exhibits.city.projection import MapProjection, constellation_edges
 from exhibits.city.settings import PALETTES, CitySettings
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
+from runtime.settings import fill_template
 
 # The badge layout and the card images depend only on the screen, the landmarks, the palette and
 # the fonts, and cost ~110 ms to make; the kiosk re-enters this exhibit at every rotation, which
@@ -939,8 +940,9 @@ class CityExhibit(BaseExhibit):
             self._centre(surface, self._text(s.celebrate_en, int(size * 0.8), pal["lit"]),
                          cy + size * 0.55)
             return
-        text = (f"{s.progress_ko.format(found=found, total=total)}  ·  "
-                f"{s.progress_en.format(found=found, total=total)}")
+        # fill_template, not str.format: settings built in code skip the config's template check
+        text = (f"{fill_template(s.progress_ko, found=found, total=total)}  ·  "
+                f"{fill_template(s.progress_en, found=found, total=total)}")
         label = self._text(text, size, pal["text"])
         self._centre(surface, label, cy)
         # one small light per landmark under the progress line

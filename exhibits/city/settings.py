@@ -3,7 +3,9 @@
 Every field is optional in ``config.toml``; the defaults below are the shipped exhibit. Sizes of
 light and touch are fractions of the screen height so a config looks the same at any resolution.
 ``check_assets`` validates the landmark file (row and column named in every message);
-``asset_files`` lets hot reload watch it.
+``asset_files`` lets hot reload watch it. Every text has a length limit (:data:`TEXT_LIMITS`) that
+``kiosk.py check`` enforces; the progress templates may use only a plain ``{found}`` and
+``{total}`` (no format specs, conversions, attribute or index access).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.catalog import list_styles
-from runtime.settings import setting
+from runtime.settings import setting, template_problems
 
 #: Named palettes: background gradient (top, bottom), map lines, landmark dots, text, card.
 PALETTES: dict[str, dict[str, tuple[int, int, int]]] = {
@@ -26,6 +28,15 @@ PALETTES: dict[str, dict[str, tuple[int, int, int]]] = {
             "dot": (200, 220, 235), "lit": (235, 245, 255), "text": (235, 240, 246),
             "dim_text": (120, 134, 150), "card": (8, 14, 24), "card_edge": (190, 215, 240)},
 }
+
+#: characters each on-screen text may hold (a title or hint is one line; longer would be cut off)
+TEXT_LIMITS: dict[str, int] = {
+    "title_ko": 60, "title_en": 60, "hint_ko": 120, "hint_en": 120, "progress_ko": 80,
+    "progress_en": 80, "celebrate_ko": 80, "celebrate_en": 80, "source_label": 40,
+}
+#: template field -> the placeholders it may use
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {"progress_ko": ("found", "total"),
+                                            "progress_en": ("found", "total")}
 
 _HUES = ((255, 190, 80), (80, 200, 255), (255, 110, 170), (130, 255, 150), (190, 140, 255),
          (255, 240, 140))
@@ -84,28 +95,31 @@ class CitySettings:
                               range=(5.0, 60.0))
     nca_steps_per_s: float = setting(48.0, "growth steps per second of the landmark pictograms",
                                      range=(8.0, 96.0))
-    title_ko: str = setting("빛나는 광주 탐험", "title, Korean")
-    title_en: str = setting("Shining Gwangju: City Exploration", "title, English")
-    hint_ko: str = setting("화면 앞을 걸으며 광주를 밝혀 보세요", "attract-mode hint, Korean")
+    title_ko: str = setting("빛나는 광주 탐험", "title, Korean", max_len=TEXT_LIMITS["title_ko"])
+    title_en: str = setting("Shining Gwangju: City Exploration", "title, English",
+                            max_len=TEXT_LIMITS["title_en"])
+    hint_ko: str = setting("화면 앞을 걸으며 광주를 밝혀 보세요", "attract-mode hint, Korean",
+                           max_len=TEXT_LIMITS["hint_ko"])
     hint_en: str = setting("Walk in front of the screen to light up Gwangju",
-                           "attract-mode hint, English")
+                           "attract-mode hint, English", max_len=TEXT_LIMITS["hint_en"])
     progress_ko: str = setting("{found} / {total} 곳 발견",
-                               "progress, Korean ({found} and {total} are replaced)")
+                               "progress, Korean ({found} and {total} are replaced)",
+                               max_len=TEXT_LIMITS["progress_ko"])
     progress_en: str = setting("{found} / {total} places discovered",
-                               "progress, English ({found} and {total} are replaced)")
-    celebrate_ko: str = setting("광주의 빛을 모두 밝혔어요!", "celebration message, Korean")
-    celebrate_en: str = setting("You lit up all of Gwangju!", "celebration message, English")
-    source_label: str = setting("출처 · Source", "label before a card's source line")
+                               "progress, English ({found} and {total} are replaced)",
+                               max_len=TEXT_LIMITS["progress_en"])
+    celebrate_ko: str = setting("광주의 빛을 모두 밝혔어요!", "celebration message, Korean",
+                                max_len=TEXT_LIMITS["celebrate_ko"])
+    celebrate_en: str = setting("You lit up all of Gwangju!", "celebration message, English",
+                                max_len=TEXT_LIMITS["celebrate_en"])
+    source_label: str = setting("출처 · Source", "label before a card's source line",
+                                max_len=TEXT_LIMITS["source_label"])
 
     def check(self) -> list[tuple[str, str]]:
         problems = []
-        for key in ("progress_ko", "progress_en"):
-            text = getattr(self, key)
-            try:
-                text.format(found=3, total=7)
-            except (KeyError, IndexError, ValueError) as err:
-                problems.append((key, f"may only use {{found}} and {{total}}; {err!s} in "
-                                      f"{text!r}"))
+        for key, allowed in PLACEHOLDERS.items():
+            # parsed, never formatted: "{found:>50000000}" must not build 50 MB here either
+            problems += template_problems(key, getattr(self, key), allowed)
         for key in ("title_ko", "title_en", "hint_ko", "hint_en"):
             if not getattr(self, key).strip():
                 problems.append((key, "must not be empty"))

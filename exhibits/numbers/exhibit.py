@@ -58,6 +58,7 @@ from exhibits.numbers.sequences import DigitSequence
 from exhibits.numbers.settings import NumbersSettings
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
+from runtime.settings import fill_template
 
 REF_LINES = 1080  # settings in px are for a 1080-line screen
 HALF = TARGET_CELLS // 2
@@ -965,13 +966,15 @@ class NumbersExhibit(BaseExhibit):
             return "", "", "", ""
         count = self.ledger.next_index if self.ledger is not None else 0
         head, newest = seq.caption(count, max(12, max_chars - len(seq.prefix)))
-        today = f"{s.today_ko.format(count=self.visitor_count)} · " \
-                f"{s.today_en.format(count=self.visitor_count)}"
+        # fill_template, not str.format: settings built in code skip the config's template check
+        today = f"{fill_template(s.today_ko, count=self.visitor_count)} · " \
+                f"{fill_template(s.today_en, count=self.visitor_count)}"
         if self.attract or self.last_grown is None:
-            msg = f"{s.hint_ko.format(name=seq.name_ko)} · {s.hint_en.format(name=seq.name_en)}"
+            msg = (f"{fill_template(s.hint_ko, name=seq.name_ko)} · "
+                   f"{fill_template(s.hint_en, name=seq.name_en)}")
         else:
             n = self.last_grown.number
-            msg = f"{s.grew_ko.format(n=n)} · {s.grew_en.format(n=n)}"
+            msg = f"{fill_template(s.grew_ko, n=n)} · {fill_template(s.grew_en, n=n)}"
         return seq.prefix + head + ("" if newest else "…"), newest, msg, today
 
     def _draw_captions(self, surface: pygame.Surface) -> None:

@@ -2,7 +2,9 @@
 
 Imports no pygame and no torch (``kiosk.py check`` loads this). Every field documents its unit and
 range where it is declared; :meth:`NumbersSettings.check` adds the cross-field rules (a ``text``
-sequence needs digits; caption templates may only use their own ``{placeholders}``).
+sequence needs digits; caption templates may only use their own plain ``{placeholders}``, with no
+format specs, conversions, attribute or index access). Every text has a length limit (the
+``max_len`` of its field) that ``kiosk.py check`` enforces; :data:`TEXT_LIMITS` names them.
 
 Example::
 
@@ -15,12 +17,11 @@ Example::
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 from exhibits.numbers.look import PALETTES
 from exhibits.numbers.sequences import SEQUENCES
-from runtime.settings import setting
+from runtime.settings import setting, template_problems
 
 #: template field -> the placeholders it may use
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
@@ -28,6 +29,14 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "today_ko": ("count",), "today_en": ("count",),
     "hint_ko": ("name",), "hint_en": ("name",),
     "info_ko": (), "info_en": (),
+}
+
+#: characters each text may hold: a caption is one line on screen, the "how it works" text a
+#: short paragraph; longer texts would be cut off (or, unbounded, stall the renderer)
+TEXT_LIMITS: dict[str, int] = {
+    "text_digits": 200,
+    "grew_ko": 80, "grew_en": 80, "today_ko": 80, "today_en": 80,
+    "hint_ko": 120, "hint_en": 120, "info_ko": 300, "info_en": 300,
 }
 
 
@@ -45,7 +54,8 @@ class NumbersSettings:
                             "(1 1 2 3 5 8 13 …), primes (2 3 5 7 11 …) or text (text_digits)",
                             choices=SEQUENCES)
     text_digits: str = setting("", "the digits for sequence = \"text\", e.g. \"1980 05 18\" "
-                               "(spaces, dots and dashes only group them on screen)")
+                               "(spaces, dots and dashes only group them on screen)",
+                               max_len=TEXT_LIMITS["text_digits"])
     palette: str = setting("aurora", "colours of the digits and captions: "
                            + ", ".join(PALETTES), choices=tuple(PALETTES))
     cppn_style: str = setting("", "background pattern style; empty = the palette's own "
@@ -73,21 +83,27 @@ class NumbersSettings:
     info_timeout_s: float = setting(25.0, "the \"how it works\" view closes by itself after "
                                     "this many seconds", range=(5.0, 300.0))
     grew_ko: str = setting("{n}번째 숫자를 키웠어요", "caption after a visitor's digit (Korean); "
-                           "{n} = the digit's number in the sequence")
-    grew_en: str = setting("you grew digit #{n}", "caption after a visitor's digit (English)")
+                           "{n} = the digit's number in the sequence",
+                           max_len=TEXT_LIMITS["grew_ko"])
+    grew_en: str = setting("you grew digit #{n}", "caption after a visitor's digit (English)",
+                           max_len=TEXT_LIMITS["grew_en"])
     today_ko: str = setting("오늘 키운 숫자 {count}개", "counter of digits visitors grew today "
-                            "(Korean); {count} = how many")
-    today_en: str = setting("digits grown today: {count}", "the counter in English")
+                            "(Korean); {count} = how many", max_len=TEXT_LIMITS["today_ko"])
+    today_en: str = setting("digits grown today: {count}", "the counter in English",
+                            max_len=TEXT_LIMITS["today_en"])
     hint_ko: str = setting("화면을 터치하거나 손을 흔들어 {name}의 다음 숫자를 키워 보세요",
-                           "attract-mode invitation (Korean); {name} = the sequence's name")
+                           "attract-mode invitation (Korean); {name} = the sequence's name",
+                           max_len=TEXT_LIMITS["hint_ko"])
     hint_en: str = setting("Touch or wave to write the next digit of {name}",
-                           "attract-mode invitation (English)")
+                           "attract-mode invitation (English)", max_len=TEXT_LIMITS["hint_en"])
     info_ko: str = setting("각 세포는 바로 옆 이웃만 봅니다. 그런데도 작은 신경망 규칙 하나로 "
                            "모두 함께 숫자를 키우고, 지워지면 다시 자라납니다.",
-                           "\"how it works\" text (Korean, about two sentences)")
+                           "\"how it works\" text (Korean, about two sentences)",
+                           max_len=TEXT_LIMITS["info_ko"])
     info_en: str = setting("Each cell sees only its eight neighbours. One tiny neural rule, "
                            "copied into every cell, grows the whole digit and heals it when "
-                           "it is damaged.", "\"how it works\" text (English)")
+                           "it is damaged.", "\"how it works\" text (English)",
+                           max_len=TEXT_LIMITS["info_en"])
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -99,19 +115,8 @@ class NumbersSettings:
             problems.append(("text_digits", "may hold only digits 0-9, spaces, dots and "
                              f"dashes, got {''.join(bad)!r}"))
         for key, allowed in PLACEHOLDERS.items():
-            problems += _check_template(key, getattr(self, key), allowed)
+            text = getattr(self, key)
+            problems += template_problems(key, text, allowed)
+            if not text.strip():
+                problems.append((key, "must not be empty"))
         return problems
-
-
-def _check_template(key: str, text: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
-    try:
-        names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-    except ValueError as err:
-        return [(key, f"is not a valid template ({err}); write {{{{ and }}}} for braces")]
-    unknown = [n for n in names if n not in allowed]
-    if unknown:
-        known = ", ".join("{" + a + "}" for a in allowed) or "none"
-        return [(key, f"unknown placeholder {{{unknown[0]}}}; allowed: {known}")]
-    if not text.strip():
-        return [(key, "must not be empty")]
-    return []
