@@ -14,7 +14,7 @@ import logging
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from runtime.config import KioskConfig, load_config
+from runtime.config import KioskConfig, load_config, log_dir_problems
 from runtime.settings import ConfigError, Problem
 
 
@@ -155,6 +155,16 @@ def render_problems(cfg: KioskConfig, frames: int = 8) -> tuple[list[Problem], l
 
 
 def check(path: Path, *, render: bool = True, out=print) -> int:
+    """Check the config at ``path`` and print the verdict; 0 valid, 2 not. Never raises."""
+    try:
+        return _check(path, render=render, out=out)
+    except Exception as err:  # noqa: BLE001 - a curator gets a verdict, never a traceback
+        out(f"{path}: 1 problem(s)")
+        out(f"  cannot be checked: {type(err).__name__}: {str(err)[:200]}")
+        return 2
+
+
+def _check(path: Path, *, render: bool, out) -> int:
     try:
         cfg = load_config(path)
     except ConfigError as err:
@@ -164,6 +174,7 @@ def check(path: Path, *, render: bool = True, out=print) -> int:
         return 2
     safety, safety_notes = operator_findings(cfg, Path(path))
     problems = asset_problems(cfg) + camera_problems(cfg, Path(path).parent) + safety
+    problems += log_dir_problems(cfg, Path(path).parent)
     notes: list[str] = []
     if not problems and render:
         with redirect_stdout(io.StringIO()):

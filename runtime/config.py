@@ -9,13 +9,20 @@ and every problem names its key path, the allowed range or values, and the line 
 Each exhibit declares its own ``[exhibits.NAME]`` table (see ``exhibits/__init__.py``); a table
 that is absent gets that exhibit's defaults.
 
-Failure modes: :func:`load_config` raises :class:`ConfigError` (with every problem) for a
-missing/unreadable file, invalid TOML (with its line) or invalid values; it never half-applies.
+Failure modes: :func:`load_config` raises :class:`ConfigError` (with every problem, each naming the
+file and, where there is one, the key path) for a missing/unreadable file, a file over
+:data:`MAX_CONFIG_BYTES`, text that is not UTF-8, invalid TOML (with its line), nesting too deep
+for the parser, or invalid values; it raises nothing else, whatever the file holds, and never
+half-applies. ``source`` is filled in by the loader and is not a key a file may set.
+:func:`log_dir_problems` (for ``kiosk.py check``) tells whether ``[runtime] log_dir`` can be
+written.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import tomllib
 import types
 from collections.abc import Mapping
@@ -29,11 +36,22 @@ from runtime.audio.settings import AudioConfig
 from runtime.health import HealthConfig
 from runtime.safemode import WatchdogConfig
 from runtime.schedule import ScheduleConfig
-from runtime.settings import ConfigError, Problem, build, locate, setting, toml_key_lines
+from runtime.settings import (
+    ConfigError,
+    Problem,
+    build,
+    locate,
+    setting,
+    short_text,
+    toml_key_lines,
+)
 from runtime.vision.settings import CameraConfig
 from runtime.visits import VisitConfig
 
 SCHEMA_VERSION = 1
+#: a curator's config is a few KiB; a bigger file is refused before it is read or parsed (a 50 MB
+#: file took most of a second to parse and held the memory)
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def _exhibit_names() -> tuple[str, ...]:
@@ -161,7 +179,12 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
     exhibit_tables = data.pop("exhibits", {})
     if "schema_version" not in data:
         problems.append(Problem("schema_version", f"missing; this kiosk reads {SCHEMA_VERSION}"))
-    cfg = build(KioskConfig, data, "", problems)
+    cfg = build(KioskConfig, data, "", problems, also=("exhibits",))
+    if cfg is not None and not cfg.analytics.db_path.strip():
+        # an empty path would make SQLite open the config folder itself and fail at start
+        problems.append(Problem("analytics.db_path", "must not be empty (a file name such as "
+                                "\"analytics.sqlite\"; set [analytics] enabled = false to turn "
+                                "analytics off)"))
     exhibits: dict[str, Any] = {}
     if not isinstance(exhibit_tables, dict):
         problems.append(Problem("exhibits", "must be a table of [exhibits.NAME] tables"))
@@ -169,7 +192,8 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
     for name, table in exhibit_tables.items():
         if name not in REGISTRY:
             allowed = ", ".join(REGISTRY)
-            problems.append(Problem(f"exhibits.{name}", f"unknown exhibit; known: {allowed}"))
+            problems.append(Problem(f"exhibits.{short_text(name, 60)}",
+                                    f"unknown exhibit; known: {allowed}"))
         elif not isinstance(table, dict):
             problems.append(Problem(f"exhibits.{name}", "must be a table"))
         else:
@@ -184,24 +208,90 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
     return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source)
 
 
-def load_config(path: str | Path) -> KioskConfig:
-    """Read and validate a TOML config file; raise :class:`ConfigError` naming every problem."""
-    path = Path(path)
+def _refusal(path: Path, message: str, line: int | None = None) -> ConfigError:
+    return ConfigError([Problem("", message, line)], str(path))
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, at most :data:`MAX_CONFIG_BYTES`; :class:`ConfigError` otherwise."""
+    def refuse(message: str, line: int | None = None) -> ConfigError:
+        return _refusal(path, message, line)
+
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)  # never more: a huge file is not read whole
     except OSError as err:
-        raise ConfigError([Problem("", f"cannot read config file: {err.strerror}")],
-                          str(path)) from None
-    except UnicodeDecodeError:
-        raise ConfigError([Problem("", "config file is not UTF-8 text")], str(path)) from None
+        raise refuse(f"cannot read config file: {err.strerror or err}") from None
+    except ValueError as err:  # a path with a NUL byte
+        raise refuse(f"cannot read config file: {err}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise refuse(f"config file is larger than {MAX_CONFIG_BYTES / 2**20:g} MiB "
+                     f"({MAX_CONFIG_BYTES} bytes), the most a config may be")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise refuse("config file is not UTF-8 text (save it as UTF-8)", line) from None
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    """Read and validate a TOML config file; raise :class:`ConfigError` naming every problem.
+
+    Raises only :class:`ConfigError`, whatever the file holds (see the module's failure modes).
+    """
+    path = Path(path)
+    text = read_config_text(path)
+
+    def refuse(message: str, line: int | None = None) -> ConfigError:
+        return _refusal(path, message, line)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         found = re.search(r"at line (\d+)", str(err))
         line = int(found.group(1)) if found else None
         msg = str(err).split(" (at ")[0]
-        raise ConfigError([Problem("", f"not valid TOML: {msg}", line)], str(path)) from None
-    return parse_config(data, source=str(path), text=text)
+        raise refuse(f"not valid TOML: {msg}", line) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise refuse("not valid TOML for this kiosk: arrays or tables nested too deeply") \
+            from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise refuse(f"not valid TOML for this kiosk: {str(err)[:120]}") from None
+    try:
+        return parse_config(data, source=str(path), text=text)
+    except ConfigError:
+        raise
+    except (RecursionError, ValueError, TypeError, OverflowError) as err:
+        # Validation is written not to raise on bad data; if a value still trips it, the file is
+        # refused (naming it) rather than the error escaping into check or the running kiosk.
+        raise refuse(f"cannot be validated: {type(err).__name__}: {str(err)[:120]}") from None
+
+
+def log_dir_problems(cfg: KioskConfig, config_dir: Path) -> list[Problem]:
+    """``[runtime] log_dir`` must be a folder the kiosk can create or write (for ``check``).
+
+    Tried for real (a temporary file or folder, removed at once): permission bits do not tell
+    for root or for special file systems such as ``/proc``.
+    """
+    log_dir = Path(cfg.runtime.log_dir)
+    log_dir = log_dir if log_dir.is_absolute() else Path(config_dir) / log_dir
+    try:
+        if log_dir.exists():
+            if not log_dir.is_dir():
+                raise NotADirectoryError(f"{log_dir} is a file, not a folder")
+            with tempfile.TemporaryFile(dir=log_dir):
+                pass
+        else:
+            parent = log_dir.parent
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+            if not parent.is_dir():
+                raise NotADirectoryError(f"{parent} is a file, not a folder")
+            os.rmdir(tempfile.mkdtemp(dir=parent))
+    except (OSError, ValueError) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        return [Problem("runtime.log_dir", f"cannot write log files to {log_dir}: {why}")]
+    return []
 
 
 def default_config() -> KioskConfig:
