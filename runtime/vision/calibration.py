@@ -14,10 +14,13 @@ File format (JSON, ``[camera] calibration_path``, relative to the config folder)
      "rms_error": 0.012, "created": "2025-05-01T10:00:00+09:00", "anchor": "centre",
      "mirrored": true}
 
-Failure modes: :func:`load_calibration` raises :class:`CalibrationError` with a message that names
-the file and what is wrong; :func:`check_calibration` returns those messages (and warnings about a
-poor fit) as a list for ``kiosk.py check``; a missing file is not an error for the kiosk (camera
-positions then map to the screen unchanged) but is reported by the check as a note.
+Failure modes: :func:`load_calibration` raises :class:`CalibrationError`, and nothing else, with a
+message that names the file, the field and what is wrong — whatever the file holds: a file over
+:data:`MAX_FILE_BYTES`, text that is not UTF-8, JSON nested too deeply, ``NaN``/``Infinity``, a
+field of the wrong type or shape (``"inliers": 5``). :func:`check_calibration` returns those
+messages (and warnings about a poor fit) as a list for ``kiosk.py check``; a missing file is not an
+error for the kiosk (camera positions then map to the screen unchanged) but is reported by the
+check as a note. The kiosk logs a refused file in one line and runs uncalibrated.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ import numpy as np
 
 VERSION = 1
 MAX_RMS_ERROR = 0.05  # screen fraction (≈ 96 px on a 1920 px wide screen)
+MAX_FILE_BYTES = 256 * 1024  # a calibration of nine targets is about 1.5 KiB
+MAX_PAIRS = 256  # the calibration mode shows nine targets; more is not a file we wrote
+MAX_TEXT = 200  # "created", "anchor"
+MAX_NUMBER = 1e6  # any number in the file; NaN fails the comparison too
 
 
 class CalibrationError(Exception):
@@ -166,49 +173,122 @@ def save_calibration(path: str | Path, cal: Calibration) -> None:
         raise
 
 
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _is_num(v) -> bool:
+    """A finite JSON number of sane size (normalized coordinates and homographies are small;
+    ``math.isfinite`` alone would overflow on a 400-digit integer)."""
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)
+            and -MAX_NUMBER <= v <= MAX_NUMBER)
+
+
+def _points(data: dict, key: str, path: Path) -> np.ndarray:
+    """``data[key]`` as an ``(n, 2)`` array of finite numbers (absent: none)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or len(value) > MAX_PAIRS:
+        raise CalibrationError(f"{path}: {key}: must be a list of at most {MAX_PAIRS} [x, y] "
+                               f"points, got {_kind(value)}")
+    for i, p in enumerate(value):
+        if not (isinstance(p, list) and len(p) == 2 and all(_is_num(v) for v in p)):
+            raise CalibrationError(f"{path}: {key}[{i}]: must be [x, y], two finite numbers, "
+                                   f"got {_kind(p)}")
+    return np.array(value, np.float64).reshape(-1, 2)
+
+
+def _kind(v) -> str:
+    """A short description of a JSON value for messages (values may be huge or nested)."""
+    if isinstance(v, list):
+        return f"a list of {len(v)} items"
+    if isinstance(v, dict):
+        return "an object"
+    text = json.dumps(v) if v is None or isinstance(v, (bool, int, float, str)) else repr(v)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def load_calibration(path: str | Path) -> Calibration:
-    """Read and validate a calibration file.
+    """Read and validate a calibration file; every field's type and shape is checked.
 
     Raises:
-        CalibrationError: missing/unreadable file, bad JSON, or invalid contents (the message
-            names the file and the field).
+        CalibrationError: missing/unreadable/oversized file, not UTF-8, bad or too deeply nested
+            JSON, NaN/Infinity, or a field of the wrong type, shape or value (the message names
+            the file and the field). Nothing else escapes, whatever the file holds.
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # never more: a huge file is not read whole
     except FileNotFoundError:
         raise CalibrationError(f"{path}: no calibration file (run the calibration mode)") \
             from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, ValueError) as err:
         raise CalibrationError(f"{path}: cannot read: {err}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CalibrationError(f"{path}: larger than {MAX_FILE_BYTES // 1024} KiB, the most a "
+                               "calibration file may be")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise CalibrationError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as err:
         raise CalibrationError(f"{path}: not valid JSON (line {err.lineno}): {err.msg}") \
             from None
+    except RecursionError:
+        raise CalibrationError(f"{path}: not valid calibration JSON: nested too deeply") \
+            from None
+    except ValueError as err:  # NaN/Infinity (parse_constant), or a 4300+ digit integer
+        raise CalibrationError(f"{path}: not valid calibration JSON: {str(err)[:100]}") \
+            from None
+    return _from_json(data, path)
+
+
+def _from_json(data, path: Path) -> Calibration:
+    """Validate parsed JSON field by field (see the module's file format)."""
     if not isinstance(data, dict):
-        raise CalibrationError(f"{path}: must hold a JSON object")
-    if data.get("version") != VERSION:
-        raise CalibrationError(f"{path}: version must be {VERSION}, got {data.get('version')!r}")
-    try:
-        h = np.array(data["homography"], np.float64)
-        t = np.array(data.get("targets", []), np.float64).reshape(-1, 2)
-        o = np.array(data.get("observed", []), np.float64).reshape(-1, 2)
-        rms = float(data.get("rms_error", float("nan")))
-    except KeyError:
-        raise CalibrationError(f"{path}: homography: missing") from None
-    except (TypeError, ValueError):
-        raise CalibrationError(f"{path}: homography, targets and observed must be numbers "
-                               "(3×3 and lists of [x, y])") from None
-    if h.shape != (3, 3):
-        raise CalibrationError(f"{path}: homography: must be 3×3, got shape {h.shape}")
-    if not np.isfinite(h).all() or abs(np.linalg.det(h)) < 1e-12:
+        raise CalibrationError(f"{path}: must hold a JSON object, got {_kind(data)}")
+    version = data.get("version")
+    if isinstance(version, bool) or version != VERSION:  # True == 1 in Python
+        raise CalibrationError(f"{path}: version must be {VERSION}, got {_kind(version)}")
+    if "homography" not in data:
+        raise CalibrationError(f"{path}: homography: missing")
+    rows = data["homography"]
+    if not (isinstance(rows, list) and len(rows) == 3
+            and all(isinstance(r, list) and len(r) == 3 for r in rows)):
+        shape = (f"{len(rows)} rows" if isinstance(rows, list) else _kind(rows))
+        raise CalibrationError(f"{path}: homography: must be 3×3 numbers, got {shape}")
+    if not all(_is_num(v) for r in rows for v in r):
+        raise CalibrationError(f"{path}: homography: must be 3×3 finite numbers of at most "
+                               f"{MAX_NUMBER:g}")
+    h = np.array(rows, np.float64)
+    det = float(np.linalg.det(h))
+    if not (math.isfinite(det) and abs(det) >= 1e-12):
         raise CalibrationError(f"{path}: homography: must be finite and invertible")
+    t, o = _points(data, "targets", path), _points(data, "observed", path)
     if len(t) != len(o):
         raise CalibrationError(f"{path}: targets and observed differ in length "
                                f"({len(t)} vs {len(o)})")
-    inl = data.get("inliers") or [True] * len(t)
-    return Calibration(h, tuple(map(tuple, t.tolist())), tuple(map(tuple, o.tolist())), rms,
-                       tuple(bool(v) for v in inl), str(data.get("created", "")),
-                       str(data.get("anchor", "centre")), bool(data.get("mirrored", True)))
+    inl = data.get("inliers", [])
+    if not (isinstance(inl, list) and all(isinstance(v, bool) for v in inl)
+            and len(inl) in (0, len(t))):
+        raise CalibrationError(f"{path}: inliers: must be a list of true/false values, one per "
+                               f"target ({len(t)}), got {_kind(inl)}")
+    rms = data.get("rms_error", math.nan)
+    if not (_is_num(rms) and rms >= 0) and "rms_error" in data:
+        raise CalibrationError(f"{path}: rms_error: must be a number ≥ 0, got {_kind(rms)}")
+    texts = {}
+    for key, default in (("created", ""), ("anchor", "centre")):
+        value = data.get(key, default)
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise CalibrationError(f"{path}: {key}: must be a text of at most {MAX_TEXT} "
+                                   f"characters, got {_kind(value)}")
+        texts[key] = value
+    mirrored = data.get("mirrored", True)
+    if not isinstance(mirrored, bool):
+        raise CalibrationError(f"{path}: mirrored: must be true or false, got {_kind(mirrored)}")
+    return Calibration(h, tuple(map(tuple, t.tolist())), tuple(map(tuple, o.tolist())),
+                       float(rms), tuple(inl) or tuple(True for _ in range(len(t))),
+                       texts["created"], texts["anchor"], mirrored)
 
 
 def load_homography(path: str | Path) -> np.ndarray | None:
