@@ -22,8 +22,11 @@ row 1, the first landmark row 2), e.g.::
     landmarks/gwangju.csv row 4, column lat: must be a number 33..39 (Korea), got 'abc'
 
 Pure Python (csv): imports neither pygame nor torch, so ``kiosk.py check`` can use it.
-Failure modes: :func:`load_landmarks` never raises for bad data; it returns every problem found.
-:func:`read_landmarks` raises :class:`LandmarkFileError` carrying them.
+Failure modes: :func:`load_landmarks` never raises, whatever the file holds (unreadable, over
+:data:`MAX_FILE_BYTES`, not UTF-8, not CSV, NUL bytes, huge fields); it returns the problems found,
+at most :data:`MAX_PROBLEMS` of them (then one line saying how many rows were not checked), each
+naming the file (and row and column where there is one). :func:`read_landmarks` raises
+:class:`LandmarkFileError` carrying them.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ MAX_DESC_KO = 64  # characters that fit two card lines at the card's font size
 MAX_DESC_EN = 120
 MAX_NAME = 60
 MIN_LANDMARKS, MAX_LANDMARKS = 2, 24
+#: 24 rows of short texts are a few KiB; a bigger file is refused unread (a 60 MB file took
+#: 74 s to check and listed 18 million problems)
+MAX_FILE_BYTES = 256 * 1024
+MAX_PROBLEMS = 50  # a curator fixes the first ones and checks again
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9·&.\- ]{0,11})\)\s*$")
@@ -177,6 +184,11 @@ def parse_landmarks(text: str, name: str = "landmarks.csv") -> tuple[list[Landma
             elif rid:
                 first_row[rid] = row_no
             problems += [f"{name} row {row_no}, column {col}: {msg}" for col, msg in row_problems]
+            if len(problems) >= MAX_PROBLEMS:
+                problems = problems[:MAX_PROBLEMS]
+                problems.append(f"{name}: stopped after {MAX_PROBLEMS} problems at row {row_no}; "
+                                "fix these and check again")
+                return [], problems
             if not row_problems:
                 landmarks.append(Landmark(
                     id=rid, name_ko=row["name_ko"].strip(), name_en=row["name_en"].strip(),
@@ -200,13 +212,26 @@ def load_landmarks(path: str | Path, name: str | None = None) -> tuple[list[Land
     path = Path(path)
     name = name or str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as err:
-        return [], [f"{name}: cannot read the landmark file: {err.strerror or err}"]
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # never more: a huge file is not read whole
+    except (OSError, ValueError) as err:  # ValueError: a path with a NUL byte
+        why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        return [], [f"{name}: cannot read the landmark file: {why}"]
+    if len(raw) > MAX_FILE_BYTES:
+        return [], [f"{name}: the landmark file is larger than {MAX_FILE_BYTES // 1024} KiB, "
+                    f"the most it may be ({MIN_LANDMARKS}..{MAX_LANDMARKS} landmarks)"]
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        line = raw[: err.start].count(b"\n") + 1
         return [], [f"{name} row {line}: not UTF-8 text (save the file as CSV UTF-8)"]
-    return parse_landmarks(text, name)
+    try:
+        return parse_landmarks(text, name)
+    except (ValueError, TypeError, RecursionError) as err:
+        # parse_landmarks is written not to raise; should a file still trip it, it is refused
+        # (naming the file) rather than ending check or the running kiosk
+        return [], [f"{name}: cannot be read as a landmark file: {type(err).__name__}: "
+                    f"{str(err)[:120]}"]
 
 
 def read_landmarks(path: str | Path, name: str | None = None) -> list[Landmark]:
