@@ -204,6 +204,14 @@ class Kiosk:
     def _playable(self, name: str) -> bool:
         return self.failures.get(name, 0) < MAX_FAILURES
 
+    def skip_today(self, names: set[str]) -> None:
+        """Skip these exhibits for the rest of today (they froze the loop in an earlier start)."""
+        for name in sorted(names):
+            self.failures[name] = MAX_FAILURES
+            self.last_error = f"{name} froze the render loop earlier today"
+            log.error("exhibit %s froze the render loop earlier today: skipped for the rest of "
+                      "the day", name)
+
     def _open(self, name: str) -> Slot | None:
         """Create and enter exhibit ``name``; None (logged, counted) if that fails."""
         try:

@@ -13,6 +13,7 @@ which ends the process without reaching any clean-up.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -181,7 +182,13 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         except OSError as err:
             log.error("health endpoint disabled: port %d unavailable (%s)", cfg.health.port, err)
             health = None
-    watchdog = Watchdog(cfg.watchdog.freeze_s, cfg.watchdog.exit_after_s)
+    midnight = dt.datetime.combine(dt.date.today(), dt.time()).timestamp()
+    kiosk.skip_today(ledger.hung_today(midnight))
+
+    def note_hang() -> None:  # on the watchdog thread, just before it ends the process
+        ledger.record_hang(kiosk.current.name if kiosk.current is not None else None)
+
+    watchdog = Watchdog(cfg.watchdog.freeze_s, cfg.watchdog.exit_after_s, on_give_up=note_hang)
     kiosk.start()
     watchdog.start()
     sd_notify("READY=1")

@@ -5,6 +5,11 @@ a clean stop marks it clean. When ``crash_loop_count`` unclean starts happened w
 ``crash_loop_window_s`` before this one, the kiosk starts in safe mode: no camera and no models
 (exhibits read ``ctx.safe_mode``), and it says so in the log, the admin panel and ``/health``.
 The ledger keeps the last 50 starts. An unreadable ledger counts as no history.
+
+A start that ended because the watchdog gave up on a frozen loop also names the exhibit that was
+showing (``"hung": name``). Python cannot interrupt an exhibit stuck inside its own code, so the
+process had to go; :meth:`StartLedger.hung_today` tells the next start which exhibits to skip for
+the rest of the day, so one bad exhibit costs visitors one frozen half-minute, not a loop of them.
 """
 
 from __future__ import annotations
@@ -76,3 +81,14 @@ class StartLedger:
         if self.entries:
             self.entries[-1]["clean"] = True
             self._write()
+
+    def record_hang(self, exhibit: str | None) -> None:
+        """This start is ending because exhibit ``exhibit`` froze the loop (None: no exhibit)."""
+        if self.entries and exhibit:
+            self.entries[-1]["hung"] = str(exhibit)[:64]
+            self._write()
+
+    def hung_today(self, day_start: float) -> set[str]:
+        """Exhibits that froze the loop in a start since ``day_start`` (epoch seconds)."""
+        return {str(e["hung"]) for e in (self.entries or self._read())
+                if e.get("hung") and isinstance(e.get("t"), int | float) and e["t"] >= day_start}

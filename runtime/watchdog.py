@@ -5,7 +5,8 @@ The loop calls :meth:`Watchdog.beat` every frame. A daemon thread checks the hea
 * fresh: it tells systemd ``WATCHDOG=1`` (when started by a ``Type=notify`` unit with
   ``WatchdogSec=``), so systemd restarts a kiosk whose loop froze;
 * older than ``freeze_s``: it logs the freeze once with the main thread's stack (so the cause is in
-  the log), stops feeding systemd, and after ``exit_after_s`` more exits the process with code 70
+  the log), stops feeding systemd, and after ``exit_after_s`` more calls ``on_give_up`` (the kiosk
+  notes which exhibit hung, so the next start skips it today) and exits the process with code 70
   so a supervisor without a systemd watchdog restarts it too.
 
 :func:`sd_notify` speaks systemd's notify protocol over ``$NOTIFY_SOCKET`` with the standard
@@ -48,11 +49,13 @@ class Watchdog:
 
     def __init__(self, freeze_s: float = 10.0, exit_after_s: float = 20.0,
                  time_fn: Callable[[], float] = time.monotonic,
-                 on_exit: Callable[[int], None] = os._exit):
+                 on_exit: Callable[[int], None] = os._exit,
+                 on_give_up: Callable[[], None] | None = None):
         self.freeze_s = freeze_s
         self.exit_after_s = exit_after_s
         self.time_fn = time_fn
         self.on_exit = on_exit
+        self.on_give_up = on_give_up
         self.last_beat = time_fn()
         self.frozen = False
         self.freezes = 0
@@ -80,6 +83,11 @@ class Watchdog:
             log.error("render loop frozen for %.1f s; main thread is at:\n%s", age, stack)
         if age >= self.freeze_s + self.exit_after_s:
             log.error("render loop still frozen after %.1f s; exiting so it restarts", age)
+            if self.on_give_up is not None:
+                try:
+                    self.on_give_up()
+                except Exception:  # noqa: BLE001 - nothing may stop the exit itself
+                    log.exception("watchdog: noting the hang failed")
             self.on_exit(FROZEN_EXIT_CODE)
         return False
 

@@ -192,10 +192,13 @@ def ledger(tmp_path: Path) -> list[dict]:
     return json.loads((tmp_path / "logs" / "starts.json").read_text())
 
 
-def test_a_hung_exhibit_shows_frozen_in_health_and_the_watchdog_ends_the_process(tmp_path):
-    """Not survivable in-process: the watchdog logs the stack, exits 70, the start is unclean."""
+def test_a_hung_exhibit_shows_frozen_in_health_the_watchdog_ends_the_process_and_the_next_start_skips_it(tmp_path):  # noqa: E501
+    """Not survivable in-process: the watchdog logs the stack, notes the exhibit, exits 70, the
+    start is unclean; the restarted kiosk skips that exhibit for the day instead of freezing
+    again (here the calm screen shows: nothing else is in the playlist)."""
     port = free_port()
-    proc = start_kiosk(write_config(tmp_path, "hang", port))
+    cfg = write_config(tmp_path, "hang", port)
+    proc = start_kiosk(cfg)
     try:
         status, body = poll_health(port, lambda s, b: s == 200 and b.get("status") == "ok")
         assert body["exhibit"] == "fault"
@@ -206,8 +209,22 @@ def test_a_hung_exhibit_shows_frozen_in_health_and_the_watchdog_ends_the_process
         proc.kill()
         proc.communicate()
     assert ledger(tmp_path)[-1]["clean"] is False
+    assert ledger(tmp_path)[-1]["hung"] == "fault"
     log = (tmp_path / "logs" / "kiosk.log").read_text()
     assert "render loop frozen" in log and "fault_exhibit.py" in log  # the stack names it
+    proc = start_kiosk(cfg)  # systemd's restart
+    try:
+        status, body = poll_health(port, lambda s, b: s == 200 and b.get("exhibit") == "safe")
+        assert body["failures_today"] == {"fault": 2}
+        time.sleep(3.0)  # longer than the fault's after_s: it would have hung by now
+        status, body = get_health(port)
+        assert status == 200 and body["exhibit"] == "safe"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert "froze the render loop earlier today" in (tmp_path / "logs" / "kiosk.log").read_text()
 
 
 def test_a_crash_is_not_a_clean_stop_and_repeated_crashes_start_safe_mode(tmp_path):
