@@ -62,3 +62,31 @@ def weights_path(model: str) -> Path:
     """Path of the shipped weights of NCA model ``model`` (may not exist yet)."""
     list_targets(model)
     return WEIGHTS_DIR / f"nca_{model}.pt"
+
+
+def weights_summary(model: str, path: Path | None = None) -> tuple[str, str]:
+    """``(state, one line)`` about NCA model ``model``'s weights, from their provenance file.
+
+    ``state`` is ``"ok"`` (weights + provenance whose eval passed), ``"missing"`` (no weights:
+    the exhibit shows its plain look) or ``"unchecked"`` (weights without a passing eval in their
+    provenance, or an unreadable provenance). Reads JSON only: no torch, nothing loaded.
+    """
+    import json
+
+    path = path or weights_path(model)
+    if not path.is_file():
+        return "missing", f"{model} NCA: no weights at {path.name} (the plain look is shown)"
+    prov_path = path.with_name(path.stem + ".provenance.json")
+    try:
+        prov = json.loads(prov_path.read_text(encoding="utf-8"))
+        cfg = prov.get("config", {})
+        evald = prov.get("eval") or {}
+        passed = bool((evald.get("summary") or {}).get("pass"))
+        hours = float(prov.get("total_duration_s", prov.get("duration_s", 0))) / 3600
+        line = (f"{model} NCA: {path.name}, {int(prov.get('total_iterations', 0)):,} iterations "
+                f"({hours:.1f} h on {prov.get('device', '?')}), seed {prov.get('seed', '?')}, "
+                f"hidden {cfg.get('hidden', '?')}, commit {str(prov.get('git_commit'))[:8]}, "
+                f"quality bar {'passed' if passed else 'NOT passed'}")
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        return "unchecked", f"{model} NCA: {path.name} without a readable provenance ({err})"
+    return ("ok" if passed else "unchecked"), line

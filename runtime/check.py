@@ -154,6 +154,16 @@ def render_problems(cfg: KioskConfig, frames: int = 8) -> tuple[list[Problem], l
     return problems, [n for n in collect.notes if "raised in" not in n]
 
 
+def model_notes(cfg: KioskConfig) -> list[str]:
+    """One line per shipped NCA model the playlist's exhibits use, from its provenance (the
+    exhibits' own warnings already say when weights are absent)."""
+    from models.catalog import weights_summary
+
+    used = {"numbers": "digits", "city": "landmarks"}
+    models = dict.fromkeys(used[e.exhibit] for e in cfg.playlist if e.exhibit in used)
+    return [line for state, line in map(weights_summary, models) if state != "missing"]
+
+
 def check(path: Path, *, render: bool = True, out=print) -> int:
     """Check the config at ``path`` and print the verdict; 0 valid, 2 not. Never raises."""
     try:
@@ -179,7 +189,7 @@ def _check(path: Path, *, render: bool, out) -> int:
     if not problems and render:
         with redirect_stdout(io.StringIO()):
             problems, notes = render_problems(cfg)
-    notes += safety_notes
+    notes += safety_notes + model_notes(cfg)
     if problems:
         out(f"{path}: {len(problems)} problem(s)")
         for p in problems:

@@ -88,14 +88,16 @@ def check_torch() -> Result:
 
 
 def check_weights() -> Result:
-    weights = sorted((ROOT / "models" / "weights").glob("*.pt"))
-    if not weights:
-        return ("missing", "model weights", "no models/weights/*.pt; train with "
-                "`python -m models.train_nca` (see README)")
-    missing = [w.name for w in weights if not w.with_suffix(".provenance.json").exists()]
-    if missing:
-        return ("missing", "model weights", "no provenance for: " + ", ".join(missing))
-    return ("ok", "model weights", ", ".join(w.name for w in weights))
+    """Every NCA model's weights and provenance (see :func:`models.catalog.weights_summary`)."""
+    from models.catalog import NCA_MODELS, weights_summary
+
+    found = [weights_summary(name) for name in NCA_MODELS]
+    states = {state for state, _ in found}
+    state = "ok" if states == {"ok"} else ("missing" if "missing" in states else "unchecked")
+    detail = "; ".join(line for _, line in found)
+    if "missing" in states:
+        detail += " — train and ship with `make train && make ship-models` (see README)"
+    return (state, "model weights", detail)
 
 
 def check_admin(config_path: Path | None = None) -> Result:

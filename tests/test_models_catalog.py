@@ -74,3 +74,47 @@ def test_target_images_are_cached_and_read_only():
     assert a is render_digit("7") and not a.flags.writeable
     p = render_pictogram("tower")
     assert p is render_pictogram("tower") and not p.flags.writeable
+
+
+def test_weights_summary_reads_the_provenance(tmp_path):
+    import json
+
+    from models.catalog import weights_summary
+
+    path = tmp_path / "nca_digits.pt"
+    state, line = weights_summary("digits", path)
+    assert state == "missing" and "plain look" in line
+    path.write_bytes(b"weights")
+    state, line = weights_summary("digits", path)
+    assert state == "unchecked" and "provenance" in line
+    prov = {"total_iterations": 12000, "total_duration_s": 7200, "device": "cpu", "seed": 0,
+            "config": {"hidden": 192}, "git_commit": "0123456789abcdef",
+            "eval": {"summary": {"pass": False}}}
+    (tmp_path / "nca_digits.provenance.json").write_text(json.dumps(prov))
+    state, line = weights_summary("digits", path)
+    assert state == "unchecked" and "NOT passed" in line and "12,000 iterations" in line
+    prov["eval"]["summary"]["pass"] = True
+    (tmp_path / "nca_digits.provenance.json").write_text(json.dumps(prov))
+    state, line = weights_summary("digits", path)
+    assert state == "ok" and "2.0 h on cpu" in line and "commit 01234567" in line
+
+
+def test_check_reports_a_shipped_models_provenance(tmp_path, monkeypatch):
+    import json
+    from pathlib import Path
+
+    import models.catalog
+    from runtime.check import check
+
+    path = tmp_path / "nca_digits.pt"
+    path.write_bytes(b"weights")
+    (tmp_path / "nca_digits.provenance.json").write_text(json.dumps(
+        {"total_iterations": 6000, "eval": {"summary": {"pass": True}}}))
+    real = models.catalog.weights_path
+    monkeypatch.setattr(models.catalog, "weights_path",
+                        lambda name: path if name == "digits" else real(name))
+    lines: list[str] = []
+    assert check(Path("config.toml"), render=False, out=lines.append) == 0
+    text = "\n".join(lines)
+    assert "note: digits NCA: nca_digits.pt, 6,000 iterations" in text
+    assert "quality bar passed" in text and "landmarks NCA" not in text  # absent: said elsewhere
