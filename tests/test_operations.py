@@ -418,6 +418,26 @@ def test_health_endpoint_answers_json(pygame_headless):
         kiosk.stop()
 
 
+def test_the_watchdog_notes_the_hung_exhibit_and_the_next_start_learns_it(tmp_path):
+    now = [5000.0]
+    ledger = StartLedger(tmp_path / "starts.json", time_fn=lambda: now[0])
+    ledger.record_start(WatchdogConfig())
+    exits: list[int] = []
+    clock = [0.0]
+    dog = Watchdog(freeze_s=2.0, exit_after_s=5.0, time_fn=lambda: clock[0],
+                   on_exit=exits.append, on_give_up=lambda: ledger.record_hang("city"))
+    clock[0] = 3.0
+    assert not dog.check() and not exits  # frozen, not yet given up: nothing noted
+    assert "hung" not in json.loads((tmp_path / "starts.json").read_text())[-1]
+    clock[0] = 7.5
+    dog.check()
+    assert exits == [FROZEN_EXIT_CODE]
+    later = StartLedger(tmp_path / "starts.json", time_fn=lambda: now[0] + 60)
+    later.record_start(WatchdogConfig())
+    assert later.hung_today(day_start=now[0] - 10) == {"city"}
+    assert later.hung_today(day_start=now[0] + 1) == set()  # a hang from yesterday is forgiven
+
+
 def test_repeated_crashes_start_safe_mode(tmp_path):
     cfg = WatchdogConfig(crash_loop_count=3, crash_loop_window_s=600)
     now = [1000.0]
