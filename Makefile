@@ -8,9 +8,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= config.toml
-# sysdeps: PortAudio (sound), a Korean font (Hangul captions), Xvfb + xdotool (end-to-end test).
+# sysdeps: PortAudio (sound), a Korean font (Hangul captions), Xvfb + xdotool (end-to-end test),
+# chromium + chromium-driver (the Studio's browser tests).
 
-.PHONY: run test venv sysdeps lint bench doctor check clean train ship-models
+.PHONY: run test venv sysdeps lint bench doctor check clean train ship-models studio
 
 run: sysdeps venv
 	$(PY) kiosk.py run --config $(CONFIG)
@@ -18,6 +19,10 @@ run: sysdeps venv
 test: sysdeps venv
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+# The curators' web Studio on http://127.0.0.1:8790/ ([studio] in the config).
+studio: venv
+	$(PY) kiosk.py studio --config $(CONFIG)
 
 check: venv
 	$(PY) kiosk.py check $(CONFIG)
@@ -83,6 +88,8 @@ sysdeps:
 	  -o -iname 'NotoSansKR*' \) 2>/dev/null | grep -q . || missing="$$missing fonts-nanum"; \
 	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
 	command -v xdotool >/dev/null || missing="$$missing xdotool"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; \

@@ -10,6 +10,7 @@
     python kiosk.py doctor [--config PATH]
     python kiosk.py pin NEW_PIN
     python kiosk.py report [--from DATE] [--to DATE] --out DIR
+    python kiosk.py studio [--config PATH] [--host IP] [--port N]
 
 Exit codes: 0 success; 1 runtime failure (no display, unwritable output, a crash); 2 invalid
 input (config, arguments, recordings, a publicly known admin PIN); 3 "exit to desktop" from the
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 DEFAULT_CONFIG = ROOT / "config.toml"
-COMMANDS = ("run", "check", "render", "bench", "doctor", "pin", "report", "track")
+COMMANDS = ("run", "check", "render", "bench", "doctor", "pin", "report", "track", "studio")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -121,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(rep)
     pin = sub.add_parser("pin", help="print the [admin] pin_hash line for a new admin PIN")
     pin.add_argument("new_pin", help="4 to 12 digits, not a publicly known one (0518, 1234, …)")
+    stu = sub.add_parser("studio", help="the curators' web Studio (http://127.0.0.1:8790/)")
+    add_config(stu)
+    stu.add_argument("--host", help="listen address (default [studio] host: 127.0.0.1)")
+    stu.add_argument("--port", type=int, help="port (default [studio] port: 8790)")
     return p
 
 
@@ -166,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print("# paste under [admin] in config.toml (the PIN itself is never stored)")
         return 0
+    if args.command == "studio":
+        from studio.server import serve
+
+        return serve(args.config, args.host, args.port)
     if args.command == "track":
         from runtime.vision.track_cli import run_track
 

@@ -47,6 +47,7 @@ from runtime.settings import (
 )
 from runtime.vision.settings import CameraConfig
 from runtime.visits import VisitConfig
+from studio.settings import StudioConfig
 
 SCHEMA_VERSION = 1
 #: a curator's config is a few KiB; a bigger file is refused before it is read or parsed (a 50 MB
@@ -146,6 +147,7 @@ class KioskConfig:
     admin: AdminConfig = setting(AdminConfig(), "the hidden technicians' panel")
     health: HealthConfig = setting(HealthConfig(), "the localhost monitoring endpoint")
     watchdog: WatchdogConfig = setting(WatchdogConfig(), "freeze detection and safe mode")
+    studio: StudioConfig = setting(StudioConfig(), "the curators' web Studio")
     analytics: AnalyticsConfig = setting(AnalyticsConfig(), "anonymous counts and durations")
     camera: CameraConfig = setting(CameraConfig(), "the camera that tracks visitors")
     audio: AudioConfig = setting(AudioConfig(), "sound: output device, scale, quiet hours, "
