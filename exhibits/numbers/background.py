@@ -1,22 +1,36 @@
 """The number field behind the digits: a CPPN pattern steered by visitors, or a still gradient.
 
+:class:`Background` is what the exhibit owns: it starts the field (a CPPN on a worker thread at
+:data:`CPPN_FPS`, or stepped inline on a simulated clock), steers it toward the walkers, and
+draws it (each new frame upscaled once, then one blit per frame).
+
 :class:`FieldSource` wraps :class:`models.cppn.CPPNField` as a FrameSource for the engine's
-:class:`~models.engine.FrameWorker` (or the exhibit's inline worker in tests): it advances the field
-by ``dt × speed`` (visitors' motion raises ``speed``, so the pattern quickens while people move)
-and writes ``(h, w, 3)`` uint8 frames already dimmed to ``level``. The exhibit evaluates it at about
-320×180 and upscales each new frame once.
+:class:`~models.engine.FrameWorker` (or the inline worker): it advances the field by
+``dt × speed`` (visitors' motion raises ``speed``, so the pattern quickens while people move) and
+writes ``(h, w, 3)`` uint8 frames already dimmed to ``level``. The exhibit evaluates it at about
+320×180.
 
-:func:`still_field` is the plain background for safe mode (no models): a dark radial gradient in the
-palette's band colour.
+:func:`still_field` is the plain background for safe mode (no models): a dark radial gradient in
+the palette's band colour.
 
-Failure modes: an unknown style raises ``KeyError`` (settings validation prevents it).
+Failure modes: an unknown style raises ``KeyError`` (settings validation prevents it). A CPPN
+that cannot start (no torch, a model error) leaves the still gradient, with one warning; safe
+mode never loads it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pygame
+
+from exhibits.kit import leave_a_core, visitor_key
+from exhibits.numbers.growth import InlineWorker
+
+CPPN_FPS = 20.0
 
 
 class FieldSource:
@@ -47,3 +61,104 @@ def still_field(size: tuple[int, int], colour: tuple[int, int, int]) -> np.ndarr
     base = np.asarray(colour, np.float32)
     rgb = base * (0.6 + 1.8 * glow) + 6.0 * glow
     return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+class Background:
+    """The CPPN field (or the still gradient) behind the digits: start, steer, draw.
+
+    Args:
+        ctx: the exhibit's context (``size``, ``seed``, ``device``, ``safe_mode``).
+        style: the CPPN style (:func:`models.catalog.list_styles`).
+        band: the palette's band colour (the still gradient's and the empty screen's colour).
+        level: brightness of the field 0..1 (``background_level``).
+        width: evaluation width in pixels (the height follows the screen's aspect).
+        threaded: a worker thread (the live kiosk) or inline steps from :meth:`advance`.
+        warn: a :class:`exhibits.kit.WarnOnce`.
+    """
+
+    def __init__(self, ctx: Any, style: str, band: tuple[int, int, int], level: float,
+                 width: int, threaded: bool, warn: Callable[[str], None]) -> None:
+        self.ctx, self.style, self.band, self.level = ctx, style, band, level
+        self.width, self.threaded, self.warn = width, threaded, warn
+        self.worker: Any = None
+        self.source: FieldSource | None = None
+        self.still: np.ndarray | None = None
+        # render caches (draw only)
+        self._seq = -1
+        self._small: pygame.Surface | None = None
+        self._big: pygame.Surface | None = None
+
+    def start(self) -> None:
+        w, h = self.ctx.size
+        cw = max(16, min(self.width, w))
+        ch = max(9, round(cw * h / w))
+        if self.ctx.safe_mode:
+            self.still = still_field((cw, ch), self.band)
+            return
+        try:
+            from models.cppn import CPPNField
+            from models.engine import FrameWorker
+
+            leave_a_core(self.ctx.device)
+            fld = CPPNField(self.style, cw, ch, seed=self.ctx.seed, device=self.ctx.device)
+            self.source = FieldSource(fld, self.level)
+            if self.threaded:
+                self.worker = FrameWorker(self.source, CPPN_FPS, name="numbers-field")
+            else:
+                self.worker = InlineWorker(self.source, CPPN_FPS)
+            self.worker.start()
+        except Exception as err:  # noqa: BLE001 - the field is decoration: a gradient will do
+            self.warn(f"background pattern unavailable ({type(err).__name__}: {err}); "
+                      "plain gradient")
+            self.worker = self.source = None
+            self.still = still_field((cw, ch), self.band)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        self._big = None
+
+    def steer(self, walkers: dict[str, Any]) -> None:
+        """Each walker bends the field around them; their motion quickens it (up to 4×)."""
+        if self.source is None or self.worker is None:
+            return
+        from models.cppn import Steer
+
+        steers = [Steer(visitor_key(vid), float(w.pos[0]), float(w.pos[1]), float(w.vel[0]),
+                        float(w.vel[1])) for vid, w in walkers.items()]
+        motion = sum(math.hypot(*w.vel) for w in walkers.values())
+        speed = 1.0 + 3.0 * min(1.0, motion / 0.4)
+        src = self.source
+        fld = src.field
+
+        def apply() -> None:
+            fld.steer(steers)
+            src.speed = speed
+
+        self.worker.submit(apply)
+
+    def advance(self, dt: float) -> None:
+        """Step an inline worker (a threaded one keeps its own time)."""
+        if isinstance(self.worker, InlineWorker):
+            self.worker.advance(dt)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        size = surface.get_size()
+        if self.worker is not None and getattr(self.worker, "error", None) is None:
+            frame, seq = self.worker.latest()
+        elif self.still is not None:
+            frame, seq = self.still, 0
+        else:
+            surface.fill(self.band)
+            return
+        if self._big is None or self._big.get_size() != size or seq != self._seq:
+            fh, fw = frame.shape[:2]
+            if self._small is None or self._small.get_size() != (fw, fh):
+                self._small = pygame.Surface((fw, fh), 0, surface)
+            pygame.surfarray.blit_array(self._small, frame.transpose(1, 0, 2))
+            if self._big is None or self._big.get_size() != size:
+                self._big = pygame.Surface(size, 0, surface)
+            pygame.transform.smoothscale(self._small, size, self._big)
+            self._seq = seq
+        surface.blit(self._big, (0, 0))
