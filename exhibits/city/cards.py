@@ -10,9 +10,12 @@ A card (width :func:`card_width` ≈ 34 % of the screen width) shows, Korean fir
 
 Placement (:func:`place_card`): candidate spots around the landmark (right, left, above, below,
 the diagonals, then the free corners of the map) are scored by how much they would cover other
-visitors' areas (circles), other open cards, and the screen edge; the best one wins. The exhibit
-re-runs it when a card has covered someone else for ``card_yield_s`` and closes the card when no
-spot is free.
+visitors' areas (circles), other open cards, and the screen edge; the best one wins.
+
+:class:`OpenCards` holds the cards open now (at most :data:`MAX_OPEN`; the oldest gives way):
+each eases toward its spot, re-runs the placement when it has covered someone else for
+``card_yield_s`` (and closes when no spot is free), closes after ``card_s`` or at a touch, and
+is drawn fading in and out with a thread to its landmark.
 
 Drawing helpers import pygame; the geometry (:func:`place_card`, :func:`overlap_area`) does not
 need it.
@@ -21,8 +24,12 @@ need it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 Rect = tuple[float, float, float, float]  # x, y, w, h in pixels
+MAX_OPEN = 3  # cards open at once
+EASE_S = 0.18  # time constant of a card moving to its spot
 
 
 def card_width(screen: tuple[int, int]) -> int:
@@ -165,3 +172,123 @@ def place_card(anchor: tuple[float, float], size: tuple[int, int],
     assert best is not None
     people = sum(circle_overlap(best, x, y, r) for x, y, r in avoid)
     return best, people
+
+
+@dataclass
+class Card:
+    """An open card; ``rect`` eases toward ``target`` (pixels)."""
+
+    index: int
+    owner: str
+    colour: tuple[int, int, int]
+    opened_t: float
+    rect: Rect
+    target: Rect
+    covering_s: float = 0.0
+
+
+class OpenCards:
+    """The cards open now; see the module docstring.
+
+    Args:
+        surfs: each landmark's rendered card (:func:`render_card`), in landmark order.
+        points: ``(N, 2)`` landmark positions in pixels.
+        badges: each landmark's badge rect (kept clear of its own card).
+        visitors: the exhibit's table of present visitors (``{id: latest event}``), read live.
+    """
+
+    def __init__(self, settings: Any, size: tuple[int, int], surfs: list, points: Any,
+                 badges: tuple, icon_px: int, visitors: dict) -> None:
+        self.settings, self.size, self.surfs = settings, size, surfs
+        self.points, self.badges, self.icon_px = points, badges, icon_px
+        self.visitors = visitors
+        self.cards: list[Card] = []
+
+    def visitor_areas(self, exclude: str | None) -> list[tuple[float, float, float]]:
+        """Circles ``(x, y, r)`` px around every present visitor but ``exclude``."""
+        w, h = self.size
+        base = self.settings.light_radius * h
+        out = []
+        for vid, ev in self.visitors.items():
+            if vid == exclude:
+                continue
+            r = base
+            if ev.size is not None:
+                r = max(r, 0.5 * max(ev.size[0] * w, ev.size[1] * h))
+            out.append((ev.pos[0] * w, ev.pos[1] * h, r))
+        return out
+
+    def place(self, card_index: int, owner: str, skip: Card | None = None) -> tuple[Rect, float]:
+        w, h = self.size
+        surf = self.surfs[card_index]
+        others = [c.target for c in self.cards if c is not skip]
+        m = max(4.0, h * 0.01)
+        area = (m, h * 0.11, w - m, h * 0.85)  # below the title, above the progress strip
+        return place_card(tuple(self.points[card_index]), surf.get_size(), area,
+                          avoid=self.visitor_areas(owner), cards=others,
+                          keep_clear=[self.badges[card_index]], gap=self.icon_px * 0.6)
+
+    def open(self, i: int, owner: str, colour: tuple[int, int, int], t: float) -> None:
+        """Open landmark ``i``'s card (or renew it when it is open)."""
+        for c in self.cards:
+            if c.index == i:
+                c.opened_t, c.owner, c.colour = t, owner, colour
+                return
+        while len(self.cards) >= MAX_OPEN:  # the oldest gives way
+            self.cards.pop(0)
+        rect, _ = self.place(i, owner)
+        x, y = self.points[i]
+        start = (x - rect[2] * 0.05, y - rect[3] * 0.05, rect[2], rect[3])
+        self.cards.append(Card(i, owner, colour, t, start, rect))
+
+    def hit(self, px: float, py: float) -> Card | None:
+        """The topmost card under ``(px, py)``."""
+        for c in reversed(self.cards):
+            x, y, w, h = c.rect
+            if x <= px <= x + w and y <= py <= y + h:
+                return c
+        return None
+
+    def update(self, dt: float, t: float) -> None:
+        """Close expired cards; move cards off other visitors; ease every card to its spot."""
+        s = self.settings
+        keep = []
+        for c in self.cards:
+            if t - c.opened_t >= s.card_s:
+                continue
+            avoid = self.visitor_areas(c.owner)
+            covering = sum(circle_overlap(c.target, x, y, r) for x, y, r in avoid) > 0
+            c.covering_s = c.covering_s + dt if covering else 0.0
+            if c.covering_s >= s.card_yield_s:
+                rect, people = self.place(c.index, c.owner, skip=c)
+                if people > 0:
+                    continue  # nowhere free: the card closes rather than hide someone
+                c.target, c.covering_s = rect, 0.0
+            k = 1.0 - math.exp(-dt / EASE_S)
+            c.rect = tuple(a + (b - a) * k for a, b in zip(c.rect, c.target, strict=True))
+            keep.append(c)
+        self.cards = keep
+
+    def draw(self, surface: Any, t: float) -> None:
+        import pygame
+
+        h = self.size[1]
+        for c in self.cards:
+            surf = self.surfs[c.index]
+            age = t - c.opened_t
+            left = self.settings.card_s - age
+            fade = min(1.0, age / 0.25, max(0.0, left) / 0.6)
+            x, y, cw, ch = c.rect
+            # a thin thread ties the card to its landmark (cards may sit far from it)
+            lx, ly = self.points[c.index]
+            ex, ey = min(max(lx, x), x + cw), min(max(ly, y), y + ch)
+            if abs(ex - lx) + abs(ey - ly) > 2:
+                pygame.draw.aaline(surface, tuple(int(v * 0.7 * fade) for v in c.colour),
+                                   (lx, ly), (ex, ey))
+            surf.set_alpha(int(255 * fade))
+            surface.blit(surf, (x, y))
+            bar = max(2, h // 270)
+            pygame.draw.rect(surface, tuple(int(v * fade) for v in c.colour),
+                             (x, y + ch * 0.12, bar + 1, ch * 0.76))
+        for surf in self.surfs:
+            surf.set_alpha(None)

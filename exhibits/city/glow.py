@@ -16,10 +16,10 @@ Failure modes: a worker error (``worker.error``) switches to the fallback at the
 from __future__ import annotations
 
 import logging
-import os
-import zlib
 
 import numpy as np
+
+from exhibits.kit import leave_a_core, visitor_key
 
 
 def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
@@ -35,11 +35,6 @@ def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
             acc += np.sin((np.cos(ang) * xs + np.sin(ang) * ys) * freq * 2 * np.pi + ph)
         out[..., c] = 0.5 + 0.5 * np.tanh(acc / 2.5)
     return (out * 255).astype(np.uint8)
-
-
-def visitor_key(visitor_id: str) -> int:
-    """A stable small int for a visitor id string (the CPPN wants ints)."""
-    return zlib.crc32(visitor_id.encode("utf-8")) & 0x7FFFFFFF
 
 
 def shade(light: np.ndarray, lum: np.ndarray, texture: np.ndarray, amount: float,
@@ -104,13 +99,10 @@ class GlowTexture:
             self._warn("safe mode: the glow uses a plain texture instead of the CPPN")
             return
         try:
-            import torch
-
             from models.cppn import CPPNField
-            from models.engine import CPPNWorker, configure_cpu
+            from models.engine import CPPNWorker
 
-            if torch.get_num_threads() >= (os.cpu_count() or 2):
-                configure_cpu()  # leave a core for rendering (no-op if the kiosk already did)
+            leave_a_core(self.device)  # a no-op if the kiosk already did it
             field = CPPNField(self.style, self.cols, self.rows, seed=self.seed,
                               device=self.device)
             self.worker = CPPNWorker(field, fps=self.fps, name="city-glow",
