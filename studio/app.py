@@ -66,7 +66,7 @@ class Guards:
                 msg["headers"] += [(b"content-security-policy", CSP.encode()),
                                    (b"x-frame-options", b"DENY"),
                                    (b"x-content-type-options", b"nosniff"),
-                                   (b"referrer-policy", b"no-referrer"),
+                                   (b"referrer-policy", b"same-origin"),
                                    (b"cache-control", b"no-store")]
             await send(msg)
 

@@ -60,6 +60,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "playlist.add": ("전시 추가", "Add an exhibit"),
     "playlist.remove": ("빼기", "Remove"),
     "playlist.up": ("위로", "Up"),
+    "section.exhibit": ("전시 설정", "Exhibit settings"),
     "section.transition": ("전환", "Transitions"),
     "section.visits": ("관람과 대기 화면", "Visits & attract mode"),
     "section.schedule": ("운영 시간과 휴관 화면", "Opening hours & the closed screen"),
