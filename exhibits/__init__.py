@@ -1,7 +1,10 @@
 """The explicit exhibit registry: every exhibit the kiosk can show, by config name.
 
 Adding an exhibit = a package under ``exhibits/`` with a settings dataclass (importable without
-pygame or torch) and an exhibit class, plus one entry here. Nothing is discovered implicitly.
+pygame or torch) and an exhibit class, plus one entry here (start from ``exhibits/_template``;
+the README's "Add an exhibit" has the steps). Nothing is discovered implicitly. An exhibit that
+lives elsewhere (a test's, a gallery's own) is added with :func:`register` before the config is
+read. Shared plumbing for exhibits is in :mod:`exhibits.kit`.
 
 Attributes:
     REGISTRY: ``{name: ExhibitSpec}`` in the order technicians see them.
@@ -40,3 +43,17 @@ REGISTRY: dict[str, ExhibitSpec] = {
         ),
     )
 }
+
+
+def register(spec: ExhibitSpec) -> ExhibitSpec:
+    """Add ``spec`` to :data:`REGISTRY` and return it (registering the same spec twice is fine).
+
+    Register before the config is read: ``[exhibits.NAME]`` tables and playlist entries are
+    checked against the registry, and a config read earlier has no settings for ``NAME``.
+    Raises ``ValueError`` when ``spec.name`` already names a different exhibit.
+    """
+    have = REGISTRY.get(spec.name)
+    if have is not None and have != spec:
+        raise ValueError(f"exhibit name {spec.name!r} is taken by {have.factory}")
+    REGISTRY[spec.name] = spec
+    return spec
