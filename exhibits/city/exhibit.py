@@ -95,6 +95,7 @@ DEFAULT_FILE = "landmarks/gwangju.csv"
 STEER_EVERY_S = 0.1  # CPPN steering commands (10 Hz)
 QUIET_AFTER_S = 2.0  # without the kiosk's visit tracker: quiet after this long with nobody
 BRIGHTEN_S = 0.6  # time constant of the map brightening and dimming
+VELOCITY_S = 0.1582  # time constant of a visitor's smoothed velocity (steers the glow)
 
 
 class CityExhibit(BaseExhibit):
@@ -302,6 +303,7 @@ class CityExhibit(BaseExhibit):
         self.brightness += (target - self.brightness) * (1.0 - math.exp(-dt / BRIGHTEN_S))
         # visitors carry light; light that reaches a landmark discovers it
         aspect = self.ctx.size[0] / self.ctx.size[1]
+        smooth = 1.0 - math.exp(-dt / VELOCITY_S)  # 0.1 per step at 60 Hz
         for vid, ev in self.visitors.items():
             colour = self._colour(vid)
             x, y = ev.pos
@@ -309,7 +311,7 @@ class CityExhibit(BaseExhibit):
             px, py = self.prev.get(vid, (x, y))
             vx, vy = (x - px) / dt, (y - py) / dt
             ox, oy = self.velocity.get(vid, (0.0, 0.0))
-            self.velocity[vid] = (ox + (vx - ox) * 0.1, oy + (vy - oy) * 0.1)
+            self.velocity[vid] = (ox + (vx - ox) * smooth, oy + (vy - oy) * smooth)
             self.prev[vid] = (x, y)
             if not self.quiet:
                 self.discovery.reach(vid, x, y, colour, aspect, self.t)
