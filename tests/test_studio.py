@@ -156,6 +156,24 @@ def test_landmark_files_stay_under_assets(tmp_path):
         store.save_landmarks("x" * (300 * 1024))
 
 
+def test_a_landmark_draft_is_published_and_rolled_back_under_assets(tmp_path):
+    assets = tmp_path / "assets"
+    (assets / "landmarks").mkdir(parents=True)
+    csv_path = assets / "landmarks/gwangju.csv"
+    shutil.copy(ROOT / "assets/landmarks/gwangju.csv", csv_path)
+    original = csv_path.read_bytes()
+    store = Store(make_config(tmp_path), assets_root=assets)
+    rows = lm.read_rows(store.landmarks_text())
+    rows[0]["desc_en"] = "Opened in 2015; a new line for the card."
+    store.save_landmarks(lm.write_rows(rows))
+    written, problems = store.publish("Mina")
+    assert problems == [] and [v.file for v in written] == ["assets/landmarks/gwangju.csv"]
+    assert b"a new line for the card" in csv_path.read_bytes()
+    found = next(v for v in store.history() if v.action.startswith("found on disk"))
+    store.rollback(found.id, "Mina")
+    assert csv_path.read_bytes() == original
+
+
 def test_config_and_landmark_problems_show_together(tmp_path):
     store = Store(make_config(tmp_path))
     rows = lm.read_rows(store.landmarks_text())
