@@ -19,7 +19,7 @@ import logging
 
 import numpy as np
 
-from exhibits.kit import leave_a_core, visitor_key
+from exhibits.kit import WarnOnce, leave_a_core, visitor_key
 
 
 def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
@@ -87,7 +87,7 @@ class GlowTexture:
         self.log = log or logging.getLogger(__name__)
         self.worker = None
         self._fallback = fallback_texture(cols, rows, seed)
-        self.warned = False
+        self._warn_once = WarnOnce(self.log)
         self.t = 0.0
 
     @property
@@ -117,9 +117,7 @@ class GlowTexture:
             self.worker = None
 
     def _warn(self, msg: str) -> None:
-        if not self.warned:
-            self.warned = True
-            self.log.warning(msg)
+        self._warn_once(msg, key="glow")  # one warning in all: why the plain texture shows
 
     def steer(self, visitors: list[tuple[str, float, float, float, float]]) -> None:
         """Visitors ``(id, x, y, vx, vy)`` (normalised, per second) bend the pattern."""
