@@ -9,7 +9,7 @@
     python kiosk.py track VIDEO --out tracks.txt [--warmup-passes N] [--debug-video OUT.mp4]
     python kiosk.py doctor [--config PATH]
     python kiosk.py pin NEW_PIN
-    python kiosk.py report [--from DATE] [--to DATE] --out DIR
+    python kiosk.py report [--from DATE] [--to DATE] --out DIR [--db FILE_OR_FOLDER ...]
     python kiosk.py studio [--config PATH] [--host IP] [--port N]
 
 Exit codes: 0 success; 1 runtime failure (no display, unwritable output, a crash); 2 invalid
@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--from", dest="date_from", type=parse_date, help="first day, YYYY-MM-DD")
     rep.add_argument("--to", dest="date_to", type=parse_date, help="last day, YYYY-MM-DD")
     rep.add_argument("--out", type=Path, required=True, help="folder for the report")
-    rep.add_argument("--db", type=Path, help="analytics database (default: from the config)")
+    rep.add_argument("--db", type=Path, action="append",
+                     help="analytics database, or a folder of them; repeat for a fleet report "
+                          "across kiosks (default: the config's database)")
     add_config(rep)
     pin = sub.add_parser("pin", help="print the [admin] pin_hash line for a new admin PIN")
     pin.add_argument("new_pin", help="4 to 12 digits, not a publicly known one (0518, 1234, …)")
@@ -196,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         from runtime.report import report
 
-        db = args.db or args.config.parent / cfg.analytics.db_path
+        dbs = args.db or [args.config.parent / cfg.analytics.db_path]
         try:
-            files = report(db, args.out, args.date_from, args.date_to)
-        except FileNotFoundError as err:
+            files = report(dbs, args.out, args.date_from, args.date_to)
+        except ValueError as err:  # runtime.fleet.FleetError: names the file
             print(err, file=sys.stderr)
             return 2
         print(f"wrote {len(files)} files to {args.out} (open {args.out / 'index.html'})")

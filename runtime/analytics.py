@@ -14,7 +14,12 @@ else, so a future bug cannot start storing trajectories.
   never corrupts the database. Every insert also updates ``daily`` (per day, hour, exhibit and
   kind: count and total), which is kept forever; raw ``events`` are pruned after
   ``retention_days``.
-* The schema has a version and forward migrations (:data:`MIGRATIONS`).
+* The schema has a version and forward migrations (:data:`MIGRATIONS`). Schema 2 adds the
+  ``kiosk`` column (the ``[kiosk]`` id that wrote a row; ``''`` for rows written before) and a
+  random ``db_id`` in ``meta``: a stable identity of the database, which a fleet report uses
+  with the row ids to count a database given twice (or two copies of it) once. The writer also
+  keeps ``kiosk_id`` and ``kiosk_location`` in ``meta``. Reports read any schema read-only
+  (:mod:`runtime.fleet`), so an old database copied from a kiosk stays readable unchanged.
 
 Failure modes: a folder that cannot be created makes :meth:`Analytics.start` raise (the kiosk
 then runs without analytics). Everything else about the database — locked by another process
@@ -45,6 +50,7 @@ log = logging.getLogger("kiosk.analytics")
 KINDS = ("visit_start", "visit_end", "visitors_peak", "touch", "seed_planted",
          "landmark_discovered", "info_opened", "language", "exhibit_shown", "error", "recovery")
 LABEL_MAX = 48
+KIOSK_MAX = 64  # runtime.identity.ID_MAX
 
 _KIND_CHECK = ", ".join(f"'{k}'" for k in KINDS)
 MIGRATIONS: list[str] = [
@@ -71,6 +77,28 @@ MIGRATIONS: list[str] = [
         total REAL NOT NULL,
         PRIMARY KEY (day, hour, exhibit, kind, label)
     );
+    """,
+    # 2: the kiosk that wrote each row (fleets), and the database's own identity. SQLite cannot
+    # change a primary key in place, so daily is rebuilt with kiosk in its key.
+    f"""
+    ALTER TABLE events ADD COLUMN kiosk TEXT NOT NULL DEFAULT ''
+        CHECK (length(kiosk) <= {KIOSK_MAX});
+    CREATE TABLE daily_v2 (
+        day TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        exhibit TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
+        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX}),
+        count INTEGER NOT NULL,
+        total REAL NOT NULL,
+        kiosk TEXT NOT NULL DEFAULT '' CHECK (length(kiosk) <= {KIOSK_MAX}),
+        PRIMARY KEY (day, hour, exhibit, kind, label, kiosk)
+    );
+    INSERT INTO daily_v2 (day, hour, exhibit, kind, label, count, total)
+        SELECT day, hour, exhibit, kind, label, count, total FROM daily;
+    DROP TABLE daily;
+    ALTER TABLE daily_v2 RENAME TO daily;
+    INSERT OR IGNORE INTO meta VALUES ('db_id', lower(hex(randomblob(16))));
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -118,20 +146,23 @@ def connect(path: Path | str, timeout: float = 10.0) -> sqlite3.Connection:
     return con
 
 
-def write_batch(con: sqlite3.Connection, rows: list[tuple]) -> None:
-    """Insert ``(ts, exhibit, kind, value, label)`` rows and update ``daily`` in one transaction."""
+def write_batch(con: sqlite3.Connection, rows: list[tuple], kiosk: str = "") -> None:
+    """Insert ``(ts, exhibit, kind, value, label)`` rows written by kiosk ``kiosk`` and update
+    ``daily``, in one transaction."""
+    kiosk = kiosk[:KIOSK_MAX]
     con.execute("BEGIN")
     try:
         for ts, exhibit, kind, value, label in rows:
             local = dt.datetime.fromtimestamp(ts)
             day, hour = local.date().isoformat(), local.hour
-            con.execute("INSERT INTO events (ts, day, hour, exhibit, kind, value, label) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (int(ts), day, hour, exhibit, kind,
-                                                         float(value), label))
-            con.execute("INSERT INTO daily VALUES (?, ?, ?, ?, ?, 1, ?) "
-                        "ON CONFLICT (day, hour, exhibit, kind, label) DO UPDATE SET "
+            con.execute("INSERT INTO events (ts, day, hour, exhibit, kind, value, label, kiosk) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (int(ts), day, hour, exhibit, kind,
+                                                            float(value), label, kiosk))
+            con.execute("INSERT INTO daily (day, hour, exhibit, kind, label, count, total, "
+                        "kiosk) VALUES (?, ?, ?, ?, ?, 1, ?, ?) "
+                        "ON CONFLICT (day, hour, exhibit, kind, label, kiosk) DO UPDATE SET "
                         "count = count + 1, total = total + excluded.total",
-                        (day, hour, exhibit, kind, label, float(value)))
+                        (day, hour, exhibit, kind, label, float(value), kiosk))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -180,14 +211,17 @@ class Analytics:
         wall_fn: local time, for timestamps (injectable: a simulated day in tests).
         max_queued: the most events kept in memory while the database cannot be written.
         retry_min_s / retry_max_s: the writer's backoff range after a failed attempt.
+        kiosk / location: this kiosk's ``[kiosk]`` id (stored in every row) and location
+            (kept in ``meta``).
     """
 
     def __init__(self, path: Path, cfg: AnalyticsConfig = AnalyticsConfig(),
                  wall_fn: Callable[[], dt.datetime] = dt.datetime.now, *,
                  max_queued: int = MAX_QUEUED, retry_min_s: float = RETRY_MIN_S,
-                 retry_max_s: float = RETRY_MAX_S):
+                 retry_max_s: float = RETRY_MAX_S, kiosk: str = "", location: str = ""):
         self.path = Path(path)
         self.cfg = cfg
+        self.kiosk, self.location = kiosk, location
         self.wall_fn = wall_fn
         self.max_queued = max_queued
         self.retry_min_s, self.retry_max_s = retry_min_s, retry_max_s
@@ -249,6 +283,9 @@ class Analytics:
     def _open(self) -> sqlite3.Connection:
         con = connect(self.path, timeout=WRITER_BUSY_S)
         try:
+            if self.kiosk:
+                con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [("kiosk_id", self.kiosk), ("kiosk_location", self.location)])
             removed = prune(con, self.cfg.retention_days, self._today.day)
         except BaseException:
             con.close()
@@ -265,7 +302,7 @@ class Analytics:
         if not batch:
             return
         try:
-            write_batch(con, batch)
+            write_batch(con, batch, self.kiosk)
         except BaseException:
             with self._lock:  # put them back in front of what arrived meanwhile, within bounds
                 merged = batch + list(self._pending)

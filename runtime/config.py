@@ -13,13 +13,16 @@ Failure modes: :func:`load_config` raises :class:`ConfigError` (with every probl
 file and, where there is one, the key path) for a missing/unreadable file, a file over
 :data:`MAX_CONFIG_BYTES`, text that is not UTF-8, invalid TOML (with its line), nesting too deep
 for the parser, or invalid values; it raises nothing else, whatever the file holds, and never
-half-applies. ``source`` is filled in by the loader and is not a key a file may set.
+half-applies. ``source`` and ``digest`` (the first 12 hex digits of the file's SHA-256, which
+``/metrics`` reports as the config version) are filled in by the loader and are not keys a file
+may set.
 :func:`log_dir_problems` (for ``kiosk.py check``) tells whether ``[runtime] log_dir`` can be
 written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -34,6 +37,7 @@ from runtime.admin import AdminConfig
 from runtime.analytics import AnalyticsConfig
 from runtime.audio.settings import AudioConfig
 from runtime.health import HealthConfig
+from runtime.identity import IdentityConfig
 from runtime.safemode import WatchdogConfig
 from runtime.schedule import ScheduleConfig
 from runtime.settings import (
@@ -136,6 +140,7 @@ class KioskConfig:
     """The whole validated config. ``exhibits`` maps every registered name to its settings."""
 
     schema_version: int = setting(SCHEMA_VERSION, "config format version", choices=(1,))
+    kiosk: IdentityConfig = setting(IdentityConfig(), "this kiosk's id and location in a fleet")
     display: DisplayConfig = setting(DisplayConfig(), "the screen")
     input: InputConfig = setting(InputConfig(), "pointing devices and event cleaning")
     transition: TransitionConfig = setting(TransitionConfig(), "exhibit hand-over")
@@ -154,6 +159,7 @@ class KioskConfig:
                                  "microphone")
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
+    digest: str = field(default="", compare=False)
 
     def exhibit(self, name: str) -> Any:
         """The settings object of exhibit ``name`` (defaults when the file has no table)."""
@@ -207,7 +213,8 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
             problems = locate(problems, toml_key_lines(text))
         raise ConfigError(problems, source)
     assert cfg is not None
-    return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12] if text is not None else ""
+    return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source, digest=digest)
 
 
 def _refusal(path: Path, message: str, line: int | None = None) -> ConfigError:

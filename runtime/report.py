@@ -1,17 +1,24 @@
 """``kiosk.py report``: plots and a CSV of what visitors did, for curators.
 
-Reads the analytics database (never the camera; it holds only counts and durations) and writes
-into ``--out``:
+Reads one analytics database or several (a fleet: ``--db A --db B`` or a folder of them, merged
+by :mod:`runtime.fleet` so that a database given twice counts once; always read-only, so an old
+database is never migrated or changed). It holds only counts and durations, never the camera.
+Writes into ``--out``:
 
 * ``visits_per_hour.png`` — visits started per hour of day (from daily totals: any period),
 * ``visit_durations.png`` — histogram of visit lengths (raw events: the retention period only),
 * ``interactions_per_exhibit.png`` — touches, seeds planted, landmarks discovered, info opened,
 * ``landmarks_discovered.png`` — discoveries per landmark,
-* ``daily.csv`` — one row per day and exhibit: the count of every kind and total visit seconds,
-* ``index.html`` — the above on one page for a curator's browser.
+* ``daily.csv`` — one row per day and exhibit (all kiosks together): the count of every kind
+  and total visit seconds,
+* ``kiosks.csv`` — the per-kiosk breakdown: one row per kiosk with its location, the databases
+  read for it, its first and last day, the count of every kind, total and median visit seconds,
+* ``visits_per_kiosk.png`` — visits per kiosk,
+* ``index.html`` — the above on one page for a curator's browser, with the files read.
 
-Failure modes: a missing database is a clear error (exit 2); an empty period still writes the
-files, with "no data" in the plots.
+Failure modes: a missing or unreadable database is a clear error naming it
+(:class:`runtime.fleet.FleetError`, exit 2); an empty period still writes the files, with
+"no data" in the plots.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
+import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
-from runtime.analytics import KINDS, connect
+from runtime.analytics import KINDS
+from runtime.fleet import Merged, merge
 
 INTERACTIONS = ("touch", "seed_planted", "landmark_discovered", "info_opened")
 
@@ -70,12 +80,15 @@ def _plot_hist(path: Path, durations: list[float]) -> None:
     plt.close(fig)
 
 
-def report(db: Path, out: Path, date_from: dt.date | None = None,
+def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = None,
            date_to: dt.date | None = None) -> list[Path]:
-    """Write the report files for ``date_from..date_to`` (inclusive); returns their paths."""
-    if not Path(db).is_file():
-        raise FileNotFoundError(f"no analytics database at {db}")
-    con = connect(db)
+    """Write the report files for ``date_from..date_to`` (inclusive); returns their paths.
+
+    ``db``: one database, or a sequence of databases and folders of them (a fleet report).
+    Raises :class:`runtime.fleet.FleetError` (a ``ValueError``) naming a file it cannot read.
+    """
+    merged = merge([Path(db)] if isinstance(db, (str, Path)) else [Path(p) for p in db])
+    con = merged.con
     lo = (date_from or dt.date(1970, 1, 1)).isoformat()
     hi = (date_to or dt.date(9999, 12, 31)).isoformat()
     out.mkdir(parents=True, exist_ok=True)
@@ -118,23 +131,82 @@ def report(db: Path, out: Path, date_from: dt.date | None = None,
         for (day, exhibit), row in sorted(table.items()):
             w.writerow([day, exhibit, *(row.get(k, 0) for k in KINDS),
                         row.get("visit_seconds_total", 0)])
+    kiosks = per_kiosk(merged, lo, hi)
+    kiosks_path = out / "kiosks.csv"
+    columns = ["kiosk", "location", "databases", "first_day", "last_day", *KINDS,
+               "visit_seconds_total", "median_visit_s"]
+    with open(kiosks_path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in kiosks:
+            w.writerow([row[c] for c in columns])
+    _plot_bar(out / "visits_per_kiosk.png", [r["kiosk"] for r in kiosks],
+              [r["visit_start"] for r in kiosks], "Visits per kiosk", "kiosk", "visits",
+              "#7bd389")
     con.close()
 
     pngs = ["visits_per_hour.png", "visit_durations.png", "interactions_per_exhibit.png",
-            "landmarks_discovered.png"]
+            "landmarks_discovered.png", "visits_per_kiosk.png"]
     period = f"{date_from or 'start'} – {date_to or 'today'}"
     total_visits = sum(per_hour.values())
     body = "\n".join(f'<figure><img src="{p}" alt="{p}"></figure>' for p in pngs)
+    esc = html.escape
+    kiosk_rows = "\n".join(
+        f"<tr><td>{esc(r['kiosk'])}</td><td>{esc(r['location'])}</td>"
+        f"<td>{r['visit_start']}</td><td>{r['median_visit_s']}</td><td>{r['touch']}</td>"
+        f"<td>{r['first_day']} – {r['last_day']}</td></tr>" for r in kiosks)
+    source_rows = "\n".join(
+        f"<li>{esc(str(s.path))}: kiosk {esc(s.kiosk)}, schema {s.schema}, "
+        + (f"the same database as {esc(str(s.duplicate_of))} ({s.new_events} events not "
+           "already counted)" if s.duplicate_of else f"{s.new_events} events")
+        + "</li>" for s in merged.sources)
+    source_rows += "".join(f"<li>skipped {esc(line)}</li>" for line in merged.skipped)
     (out / "index.html").write_text(f"""<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>Kiosk report {html.escape(period)}</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}}
 img{{max-width:100%}}figure{{margin:1.5em 0}}</style></head><body>
 <h1>키오스크 관람 보고서 · Kiosk visitor report</h1>
-<p>{html.escape(period)} · {total_visits} visits ·
-<a href="daily.csv">daily.csv</a> (one row per day and exhibit)</p>
+<p>{html.escape(period)} · {total_visits} visits · {len(kiosks)} kiosk(s) ·
+<a href="daily.csv">daily.csv</a> (one row per day and exhibit) ·
+<a href="kiosks.csv">kiosks.csv</a> (one row per kiosk)</p>
+<table><tr><th>kiosk</th><th>location</th><th>visits</th><th>median visit s</th>
+<th>touches</th><th>days</th></tr>
+{kiosk_rows}
+</table>
 <p>Anonymous counts and durations only: no images, no positions, nothing that identifies a
 person. Visit lengths come from raw events, kept for the retention period.</p>
 {body}
+<h2>Databases read</h2>
+<ul>
+{source_rows}
+</ul>
 </body></html>
 """, encoding="utf-8")
-    return [out / p for p in pngs] + [csv_path, out / "index.html"]
+    return [out / p for p in pngs] + [csv_path, kiosks_path, out / "index.html"]
+
+
+def per_kiosk(merged: Merged, lo: str, hi: str) -> list[dict]:
+    """One dict per kiosk: the count of every kind, visit seconds, median visit, days, files."""
+    q = merged.con.execute
+    rows: dict[str, dict] = {}
+    for kiosk in merged.kiosks():
+        dbs = {s.db_id for s in merged.sources if s.kiosk == kiosk}
+        dbs |= {r[0] for r in q("SELECT DISTINCT db FROM daily WHERE kiosk = ?", (kiosk,))}
+        rows[kiosk] = {"kiosk": kiosk, "location": merged.locations.get(kiosk, ""),
+                       "databases": len(dbs), "first_day": "", "last_day": "",
+                       **dict.fromkeys(KINDS, 0), "visit_seconds_total": 0.0,
+                       "median_visit_s": 0.0}
+    for kiosk, kind, count, total in q(
+            "SELECT kiosk, kind, SUM(count), SUM(total) FROM daily WHERE day BETWEEN ? AND ? "
+            "GROUP BY kiosk, kind", (lo, hi)):
+        rows[kiosk][kind] = count
+        if kind == "visit_end":
+            rows[kiosk]["visit_seconds_total"] = round(total, 1)
+    for kiosk, first, last in q("SELECT kiosk, min(day), max(day) FROM daily WHERE day BETWEEN "
+                                "? AND ? GROUP BY kiosk", (lo, hi)):
+        rows[kiosk]["first_day"], rows[kiosk]["last_day"] = first, last
+    for kiosk in rows:
+        lengths = [v for (v,) in q("SELECT value FROM events WHERE kiosk = ? AND kind = "
+                                   "'visit_end' AND day BETWEEN ? AND ?", (kiosk, lo, hi))]
+        rows[kiosk]["median_visit_s"] = round(statistics.median(lengths), 1) if lengths else 0.0
+    return [rows[k] for k in sorted(rows)]

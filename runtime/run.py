@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from runtime.config import KioskConfig
+from runtime.identity import kiosk_id
 from runtime.logs import setup_logging
 from runtime.visitors import visitor_sources
 
@@ -106,7 +107,8 @@ def open_analytics(cfg: KioskConfig, base: Path):
     if not cfg.analytics.enabled:
         return NullAnalytics()
     path = Path(cfg.analytics.db_path)
-    analytics = Analytics(path if path.is_absolute() else base / path, cfg.analytics)
+    analytics = Analytics(path if path.is_absolute() else base / path, cfg.analytics,
+                          kiosk=kiosk_id(cfg.kiosk), location=cfg.kiosk.location)
     try:
         analytics.start()
     except Exception as err:  # noqa: BLE001 - sqlite3/OSError: run on without analytics
@@ -121,7 +123,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     base = config_path.parent if config_path else Path.cwd()
     log_dir = Path(cfg.runtime.log_dir)
     log_dir = log_dir if log_dir.is_absolute() else base / log_dir
-    setup_logging(cfg.runtime.log_level, log_dir)
+    setup_logging(cfg.runtime.log_level, log_dir, kiosk=kiosk_id(cfg.kiosk))
     os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
     os.environ.setdefault("SDL_MOUSE_TOUCH_EVENTS", "0")  # real mice never fake touches
     # A fixed X11 class lets technicians' tools (xdotool, window rules) find the kiosk window.

@@ -128,8 +128,8 @@ def test_the_writer_survives_being_killed_mid_write(tmp_path):
 def test_nothing_stored_can_hold_an_image_or_a_trajectory(tmp_path):
     con = connect(tmp_path / "s.sqlite")
     allowed = {
-        "events": {"id", "ts", "day", "hour", "exhibit", "kind", "value", "label"},
-        "daily": {"day", "hour", "exhibit", "kind", "label", "count", "total"},
+        "events": {"id", "ts", "day", "hour", "exhibit", "kind", "value", "label", "kiosk"},
+        "daily": {"day", "hour", "exhibit", "kind", "label", "count", "total", "kiosk"},
         "meta": {"key", "value"},
     }
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -168,8 +168,9 @@ def test_retention_prunes_raw_events_and_keeps_daily_totals(tmp_path):
 def test_schema_is_versioned_and_refuses_newer_databases(tmp_path):
     db = tmp_path / "v.sqlite"
     con = connect(db)
-    assert con.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
-    con.execute("UPDATE meta SET value = '99'")
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == \
+        (str(SCHEMA_VERSION),)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(sqlite3.DatabaseError, match="newer than this kiosk"):
         connect(db)
