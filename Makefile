@@ -9,7 +9,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= config.toml
 # sysdeps: PortAudio (sound), a Korean font (Hangul captions), Xvfb + xdotool (end-to-end test),
-# chromium + chromium-driver (the Studio's browser tests).
+# chromium + chromium-driver (the Studio's browser tests), prometheus (its server and promtool:
+# the metrics and deploy tests).
 
 .PHONY: run test venv sysdeps lint bench doctor check clean train ship-models studio
 
@@ -90,6 +91,7 @@ sysdeps:
 	command -v xdotool >/dev/null || missing="$$missing xdotool"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; \

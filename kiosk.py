@@ -5,7 +5,7 @@
     python kiosk.py check [PATH] [--no-render] [--explain]
     python kiosk.py render NAME --seconds S --size WxH --out PATH [--visitors sim|FILE]
     python kiosk.py bench [NAME ...|all] --seconds S --size WxH [--visitors sim|FILE] [--json]
-                          [--camera VIDEO]
+                          [--camera VIDEO] [--health-port PORT]
     python kiosk.py track VIDEO --out tracks.txt [--warmup-passes N] [--debug-video OUT.mp4]
     python kiosk.py doctor [--config PATH]
     python kiosk.py pin NEW_PIN
@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     ben.add_argument("--camera", type=Path, help="a recorded video played as the camera")
     ben.add_argument("--audio", action="store_true",
                      help="play sound through the [audio] device and report underflows")
+    ben.add_argument("--health-port", type=int, default=None, metavar="PORT",
+                     help="serve /health and /metrics on 127.0.0.1:PORT during the run "
+                          "(a Prometheus can scrape the bench)")
     add_config(ben)
 
     doc = sub.add_parser("doctor", help="check display, camera, audio, font, torch, weights and "
@@ -247,10 +250,14 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 r = bench(cfg, name, seconds=args.seconds, size=args.size,
                           visitors=args.visitors, warmup_s=args.warmup, paced=not args.unpaced,
-                          rotate_s=args.rotate_s, camera=args.camera, audio=args.audio)
+                          rotate_s=args.rotate_s, camera=args.camera, audio=args.audio,
+                          health_port=args.health_port)
             except ValueError as err:
                 print(err, file=sys.stderr)
                 return 2
+            except OSError as err:  # the health port is taken
+                print(f"--health-port {args.health_port}: {err}", file=sys.stderr)
+                return 1
             results.append(r)
             if not args.json:
                 print(format_bench(r))

@@ -38,6 +38,8 @@ from runtime.clock import FakeTime, FixedStepClock
 from runtime.config import KioskConfig
 from runtime.events import VisitorEvent, VisitorSource
 from runtime.exhibit import Exhibit, ExhibitContext
+from runtime.identity import kiosk_id
+from runtime.metrics import EventCounters
 from runtime.pipeline import Pipeline, build_chain, build_pipeline
 from runtime.presenters import DisplayPresenter, OffscreenPresenter, Presenter
 from runtime.reload import ConfigWatcher
@@ -137,6 +139,8 @@ class Kiosk:
         self.clock = FixedStepClock(1.0 / cfg.display.fps, time_fn=time_fn)
         self.stages = StageTimer(time_fn)
         self.frames = FrameStats()
+        self.counters = EventCounters()  # monotonic, for /metrics (rare events, never per frame)
+        self.kiosk_id = kiosk_id(cfg.kiosk)
         self.assets = assets or Assets()
         self.device = device
         self.safe_mode = safe_mode
@@ -222,6 +226,7 @@ class Kiosk:
             return None
         log.info("exhibit %s shown", name)
         self.analytics.record("exhibit_shown", name)
+        self.counters.exhibit_shown(name)
         slot = Slot(name, ex)
         for e in list(self.pipeline.lifecycle.live.values()):
             self._call(slot, "on_visitor", VisitorEvent(
@@ -240,6 +245,7 @@ class Kiosk:
 
     def _failed(self, name: str, where: str, err: BaseException) -> None:
         self.failures[name] = self.failures.get(name, 0) + 1
+        self.counters.exhibit_error(name)
         self.last_error = f"{name}.{where}: {type(err).__name__}: {err}"
         self.analytics.record("error", name, label=f"{where}:{type(err).__name__}")
         tb = "".join(traceback.format_exception(err)).rstrip()
@@ -270,6 +276,7 @@ class Kiosk:
                     restarted.shown_s = slot.shown_s
                     self.current = restarted
                     self.analytics.record("recovery", slot.name, label="restarted")
+                    self.counters.exhibit_restart(slot.name)
                 else:
                     self.advance(cut=True)
             return False
@@ -458,12 +465,14 @@ class Kiosk:
         slots = [s for s in (self.outgoing, self.current) if s is not None]
         exhibit = self.current.name if self.current else ""
         if change == "start":
+            self.counters.visits_started += 1
             log.info("visit started")
             self.analytics.record("visit_start", exhibit)
             for s in slots:
                 self._call(s, "on_visit_start")
             return
         duration = self.visit.durations_s[-1] if self.visit.durations_s else 0.0
+        self.counters.visits_ended += 1
         log.info("visit ended after %.0f s", duration)
         self.analytics.record("visit_end", exhibit, value=round(duration, 1))
         self.analytics.record("visitors_peak", exhibit, value=self.visit.peak_present)
@@ -700,6 +709,11 @@ class Kiosk:
             "last_error": self.last_error,
             "failures_today": dict(self.failures),
             "analytics": self.analytics.status() if hasattr(self.analytics, "status") else {},
+            "kiosk": {"id": self.kiosk_id, "location": self.cfg.kiosk.location},
+            "config": {"schema_version": self.cfg.schema_version, "sha256": self.cfg.digest,
+                       "source": self.cfg.source},
+            "target_fps": self.cfg.display.fps,
+            "counters": self.counters.as_dict(),
         }
 
 

@@ -8,7 +8,9 @@ Both use SDL's dummy video driver and the same :class:`~runtime.app.Kiosk` as th
   measures raw throughput), and reports fps, frame-time percentiles (work per frame: input +
   update + draw + present), mean ms per stage, input-to-present latency (a visitor event's
   timestamp, taken when the kiosk receives it, to the end of the present of the first frame that
-  reflects it) and resident memory.
+  reflects it) and resident memory. With ``health_port`` it also serves ``/health`` and
+  ``/metrics`` on 127.0.0.1 and publishes the snapshot twice a second, as the live kiosk does, so
+  a Prometheus can scrape a headless kiosk (and the bench measures the cost of being scraped).
 """
 
 from __future__ import annotations
@@ -164,8 +166,12 @@ def camera_from_video(cfg: KioskConfig, video: Path):
 
 def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, int],
           visitors: str | None = "sim", warmup_s: float = 1.0, paced: bool = True,
-          rotate_s: float = 20.0, camera: Path | None = None, audio: bool = False) -> dict:
+          rotate_s: float = 20.0, camera: Path | None = None, audio: bool = False,
+          health_port: int | None = None) -> dict:
     """Run ``exhibit`` headless in real time and return its figures (see module docstring).
+
+    ``health_port``: serve ``/health`` and ``/metrics`` there during the run (None: not at all;
+    raises ``OSError`` when the port is taken).
 
     ``exhibit == "all"`` runs every registered exhibit in rotation (``rotate_s`` each, switching
     only between visits; simulated visitors come in waves so visits end) — the soak run.
@@ -195,6 +201,15 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
 
         sound = create_audio(cfg.audio)
     kiosk = Kiosk(cfg, presenter, sources=sources, audio=sound)
+    health = None
+    if health_port is not None:
+        from runtime.health import HealthServer
+        from runtime.metrics import attach_metrics
+
+        health = HealthServer(health_port)
+        attach_metrics(health, kiosk)
+        health.start()
+    next_publish = 0.0
     kiosk.start()
     period = 1.0 / cfg.display.fps
     latencies: list[float] = []
@@ -233,6 +248,9 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 rss_trace.append((round(now - t_start, 1), round(rss_mb(), 1)))
             if measured_start is not None:
                 latencies.extend(report.latencies_ms)
+            if health is not None and now >= next_publish:
+                next_publish = now + 0.5  # as the live kiosk: /health calls 2 s old frozen
+                health.publish(kiosk.health())
             if paced:
                 next_t += period
                 delay = next_t - time.perf_counter()
@@ -269,6 +287,8 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             "exhibits_shown": shown,
             "exhibit_errors": dict(kiosk.failures),
         }
+        if health is not None:
+            result["health_port"] = health.port
         if exhibit == "all" and cycle_end is not None:
             # A rotation's warm-up ends when every exhibit has been loaded once.
             after = [mb for t, mb in rss_trace if t >= cycle_end - t_start]
@@ -296,6 +316,8 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
             result["vision_ms"] = {"p50": round(float(np.percentile(vms, 50)), 3),
                                    "p95": round(float(np.percentile(vms, 95)), 3)}
     finally:
+        if health is not None:
+            health.stop()
         kiosk.stop()
         if sound is not None:
             sound.close()

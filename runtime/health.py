@@ -2,7 +2,10 @@
 
 Off by default (``[health] port = 0``). It binds to 127.0.0.1 only and serves a snapshot the
 render loop publishes about twice a second, so a slow or hostile client can never stall the loop.
-Any other path answers 404.
+``GET /metrics`` on the same socket answers the Prometheus exposition (:mod:`runtime.metrics`)
+when the kiosk attached its metrics (:attr:`HealthServer.metrics`); it is always HTTP 200 while
+the server answers (a frozen loop shows as ``kiosk_status{status="frozen"}``), 500 if collecting
+fails. Only GET is served; any other path answers 404.
 
 Failure modes:
 
@@ -98,14 +101,30 @@ class HealthServer:
         self._published_t: float | None = None
         self._lock = threading.Lock()
         self.time_fn = time_fn
+        #: what /metrics serves: an object with ``render(accept) -> (body, content type)``, such
+        #: as :class:`runtime.metrics.KioskMetrics` (None: /metrics answers 404)
+        self.metrics: Any = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             timeout = idle_timeout_s  # StreamRequestHandler sets it on the socket
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path.split("?")[0] != "/health":
-                    self.send_error(404, "only /health is served")
+                path = self.path.split("?")[0]
+                if path == "/metrics" and server.metrics is not None:
+                    try:
+                        body, content_type = server.metrics.render(self.headers.get("Accept", ""))
+                    except Exception:  # noqa: BLE001 - logged by the metrics; the scrape fails
+                        self.send_error(500, "metrics collection failed (see the kiosk log)")
+                        return
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                if path != "/health":
+                    self.send_error(404, "only /health and /metrics are served")
                     return
                 snap = server.snapshot()
                 body = json.dumps(snap, ensure_ascii=False).encode()

@@ -136,6 +136,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     pygame.font.init()
     from runtime.app import DisplayPresenter, Kiosk
     from runtime.health import HealthServer
+    from runtime.metrics import attach_metrics
     from runtime.safemode import StartLedger
     from runtime.watchdog import Watchdog, sd_notify
 
@@ -180,6 +181,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     if cfg.health.port:
         try:
             health = HealthServer(cfg.health.port)
+            attach_metrics(health, kiosk)  # /metrics beside /health, read at scrape time
             health.start()
         except OSError as err:
             log.error("health endpoint disabled: port %d unavailable (%s)", cfg.health.port, err)
