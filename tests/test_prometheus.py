@@ -159,8 +159,9 @@ def test_prometheus_scrapes_a_headless_kiosk_and_agrees_with_its_bench(tmp_path,
     recent = (cb - ca) / (tb - ta)
     print(f"kiosk_fps gauge at the last scrape {gauge:.1f}, counter rate then {recent:.1f}")
     assert gauge == pytest.approx(recent, rel=0.15)
-    # The histogram saw every frame up to the last scrape, and only those.
-    assert r["frames"] - 2.5 * r["fps"] <= frames_last <= r["frames"]
+    # The histogram saw the frames up to the last scrape (a second or so before the end), and
+    # never more than ran (test_metrics checks the count exactly on a fake clock).
+    assert r["frames"] - 4 * r["fps"] <= frames_last <= r["frames"]
 
     # Frame-time quantiles from the histogram's buckets vs the bench's exact percentiles: they
     # may differ by the width of the bucket holding the value (linear interpolation inside
