@@ -8,7 +8,9 @@ read-only, the same connection limits) in the exposition format of the kept clie
 thread, by :class:`KioskCollector`: gauges from the snapshot the loop already publishes twice a
 second for ``/health``; the frame-time histogram by folding the frames recorded since the last
 scrape (the loop's existing :class:`~runtime.timing.FrameStats`) into cumulative buckets. A
-scrape of ~1,000 new frames costs well under a millisecond of the server thread.
+scrape after 15 s (900 new frames) took 1.4 ms (median) on the server thread on our loaded
+2-core machine; while it runs the render thread may wait for Python's lock, so at most one
+frame per scrape can be that much later.
 
 Series (every ``kiosk_*`` one carries ``kiosk="<[kiosk] id>"``; labels are low-cardinality:
 exhibit names from the registry and fixed state names, never a visitor):
