@@ -2,8 +2,9 @@
 
 What is here (importing it loads neither pygame nor torch):
 
-* :data:`TOUCH_SOURCES`: the event sources that are a hand on the glass. A touch is a deliberate
-  act (plant, open, close); a camera visitor is a presence.
+* :data:`TOUCH_SOURCES` (re-exported from :mod:`runtime.events`): the event sources that are a
+  hand on the glass. A touch is a deliberate act (plant, open, close); a camera visitor is a
+  presence.
 * :func:`visitor_key`: a stable small int for a visitor id (the CPPN's steering slots).
 * :class:`WarnOnce`: a log warning said once per key, so a sound card unplugged mid-visit writes
   one line, not one a frame.
@@ -21,8 +22,10 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-#: sources that are a hand on the glass (a touch, or a mouse standing in for one)
-TOUCH_SOURCES = ("touch", "mouse")
+from runtime.events import TOUCH_SOURCES
+
+__all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "leave_a_core", "visitor_key"]
+
 
 
 def visitor_key(visitor_id: str) -> int:

@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runtime.events import VisitorEvent
+from runtime.events import TOUCH_SOURCES, VisitorEvent
 from runtime.pins import (  # noqa: F401 - hash_pin and verify_pin are this module's API too
     ITERATIONS_RANGE,
     PBKDF2_ITERATIONS,
@@ -186,7 +186,7 @@ class AdminPanel:
     # --- input -----------------------------------------------------------------------------------
     def handle(self, event: VisitorEvent, now: float) -> AdminAction | None:
         """Feed a touch/mouse event. Returns an action when a button is pressed."""
-        if event.source not in ("touch", "mouse") or not self.cfg.enabled:
+        if event.source not in TOUCH_SOURCES or not self.cfg.enabled:
             return None
         if self.mode == "closed":
             if event.kind == "enter":

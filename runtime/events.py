@@ -21,6 +21,9 @@ SourceName = Literal["mouse", "touch", "camera", "replay", "sim"]
 
 EVENT_KINDS: tuple[str, ...] = ("enter", "move", "leave")
 SOURCE_NAMES: tuple[str, ...] = ("mouse", "touch", "camera", "replay", "sim")
+# What a visitor deliberately does on the glass (a finger, or the mouse standing in for one):
+# these open the admin panel, answer calibration targets, count as touches and are recorded.
+TOUCH_SOURCES: tuple[str, ...] = ("touch", "mouse")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-from runtime.events import Emit, VisitorEvent, clamp01
+from runtime.events import TOUCH_SOURCES, Emit, VisitorEvent, clamp01
 
 
 class PointerSource:
@@ -306,7 +306,7 @@ class ReplaySource:
             self._pass += 1
 
 
-RECORDED_SOURCES = ("touch", "mouse")  # what a visitor deliberately did on the glass
+RECORDED_SOURCES = TOUCH_SOURCES  # what a visitor deliberately did on the glass
 
 
 class EventRecorder:
