@@ -5,6 +5,9 @@ the injected ``time_fn`` (``time.perf_counter`` by default, :class:`FakeTime` in
 to ``max_frame_s`` so a stall (a swapped-out process, a debugger) drops time instead of spiralling
 into a burst of catch-up steps, and returns how many fixed steps of ``step_s`` seconds to run plus
 ``alpha`` (0..1), the fraction of a step left over, which ``draw`` may use to interpolate.
+
+:class:`Pacer` is the one real-time pacing loop: the live kiosk (:mod:`runtime.run`) and the
+paced bench (:mod:`runtime.headless`) sleep through it between frames.
 """
 
 from __future__ import annotations
@@ -74,3 +77,33 @@ class FixedStepClock:
         self._acc = max(0.0, self._acc - steps * self.step_s)
         self.steps_total += steps
         return Tick(steps=steps, alpha=min(1.0, self._acc / self.step_s), frame_s=frame, now=now)
+
+
+class Pacer:
+    """Real-time pacing for a frame loop (the live kiosk and the paced bench share it).
+
+    Call :meth:`wait` after each frame: it sleeps until the next frame is due, one ``period_s``
+    after the last one was due. A loop that fell more than a period behind starts its schedule
+    again from now instead of running a burst of frames to catch up.
+
+    Args:
+        period_s: seconds per frame (``1 / display.fps``).
+        start_t: when the first frame was due (default: now).
+        time_fn / sleep_fn: injectable for tests (``time.perf_counter``, ``time.sleep``).
+    """
+
+    def __init__(self, period_s: float, *, start_t: float | None = None,
+                 time_fn: Callable[[], float] = time.perf_counter,
+                 sleep_fn: Callable[[float], None] = time.sleep) -> None:
+        self.period_s = period_s
+        self.time_fn = time_fn
+        self.sleep_fn = sleep_fn
+        self.next_t = time_fn() if start_t is None else start_t
+
+    def wait(self) -> None:
+        self.next_t += self.period_s
+        delay = self.next_t - self.time_fn()
+        if delay > 0:
+            self.sleep_fn(delay)
+        elif delay < -self.period_s:
+            self.next_t = self.time_fn()  # fell behind: don't try to catch up in a burst

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from runtime.clock import FakeTime
+from runtime.clock import FakeTime, Pacer
 from runtime.config import KioskConfig
 from runtime.timing import rss_mb
 from runtime.visitors import visitor_sources
@@ -211,7 +211,6 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
         health.start()
     next_publish = 0.0
     kiosk.start()
-    period = 1.0 / cfg.display.fps
     latencies: list[float] = []
     shown: dict[str, int] = {}
     t_start = time.perf_counter()
@@ -219,7 +218,7 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     measured_start = None
     warm_frames = 0
     vision_ms_start = 0
-    next_t = t_start
+    pacer = Pacer(1.0 / cfg.display.fps, start_t=t_start)
     rotation = {e.exhibit for e in cfg.playlist}
     cycle_end: float | None = None
     rss_trace: list[tuple[float, float]] = []
@@ -252,12 +251,7 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 next_publish = now + 0.5  # as the live kiosk: /health calls 2 s old frozen
                 health.publish(kiosk.health())
             if paced:
-                next_t += period
-                delay = next_t - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                elif delay < -period:
-                    next_t = time.perf_counter()  # fell behind: don't try to catch up in a burst
+                pacer.wait()
         elapsed = time.perf_counter() - (measured_start or t_start)
         frames = kiosk.frame_count - warm_frames
         lat = np.asarray(latencies) if latencies else np.zeros(1)

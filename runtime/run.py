@@ -135,6 +135,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
         return 1
     pygame.font.init()
     from runtime.app import DisplayPresenter, Kiosk
+    from runtime.clock import Pacer
     from runtime.health import HealthServer
     from runtime.metrics import attach_metrics
     from runtime.safemode import StartLedger
@@ -199,8 +200,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     log.info("kiosk started: %dx%d %s at %d fps%s", *d.size_px,
              "fullscreen" if d.fullscreen else "windowed", d.fps,
              " in SAFE MODE" if safe_mode else "")
-    period = 1.0 / d.fps
-    next_t = time.perf_counter()
+    pacer = Pacer(1.0 / d.fps)
     next_publish = 0.0
     clean = False
     try:
@@ -218,12 +218,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
                 # Twice a second: /health calls a snapshot older than 2 s frozen.
                 next_publish = now + 0.5
                 health.publish(kiosk.health())
-            next_t += period
-            delay = next_t - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            elif delay < -period:
-                next_t = time.perf_counter()
+            pacer.wait()
         clean = True  # only here: the loop ended because it was asked to
     except BaseException:
         log.critical("kiosk crashed; this start is recorded as a crash", exc_info=True)

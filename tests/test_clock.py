@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.clock import FakeTime, FixedStepClock
+from runtime.clock import FakeTime, FixedStepClock, Pacer
 
 
 def test_exact_frames_give_one_step_each():
@@ -61,3 +61,23 @@ def test_bad_arguments_are_refused():
         FixedStepClock(0)
     with pytest.raises(ValueError):
         FixedStepClock(0.1, max_frame_s=0.05)
+
+
+def test_pacer_sleeps_to_the_next_frame_and_drops_a_backlog():
+    t = FakeTime(10.0)
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 6))
+        t.advance(s)
+
+    pacer = Pacer(0.1, time_fn=t, sleep_fn=sleep)
+    t.advance(0.03)  # a frame that took 30 ms
+    pacer.wait()
+    assert slept == [0.07] and abs(t() - 10.1) < 1e-9
+    t.advance(0.15)  # 50 ms late: still on the schedule, no sleep
+    pacer.wait()
+    assert slept == [0.07] and abs(pacer.next_t - 10.2) < 1e-9
+    t.advance(0.5)  # far behind: the schedule restarts from now instead of a burst
+    pacer.wait()
+    assert slept == [0.07] and pacer.next_t == t()
