@@ -14,7 +14,7 @@ import logging
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from runtime.config import KioskConfig, load_config, log_dir_problems
+from runtime.config import KioskConfig, asset_problems, load_config, log_dir_problems
 from runtime.settings import ConfigError, Problem
 
 
@@ -75,20 +75,6 @@ def camera_problems(cfg: KioskConfig, config_dir: Path) -> list[Problem]:
     path = resolve_path(cam.calibration_path, config_dir)
     return [Problem("camera.calibration_path", msg) for msg in
             check_calibration(path, anchor=cam.anchor, mirrored=cam.mirror)]
-
-
-def asset_problems(cfg: KioskConfig) -> list[Problem]:
-    from runtime.assets import Assets
-
-    assets = Assets()
-    problems: list[Problem] = []
-    for name, settings in cfg.exhibits.items():
-        check = getattr(settings, "check_assets", None)
-        if check is not None:
-            for key, msg in check(assets):
-                problems.append(Problem(f"exhibits.{name}.{key}" if key else f"exhibits.{name}",
-                                        msg))
-    return problems
 
 
 def operator_findings(cfg: KioskConfig, path: Path) -> tuple[list[Problem], list[str]]:

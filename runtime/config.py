@@ -303,6 +303,22 @@ def log_dir_problems(cfg: KioskConfig, config_dir: Path) -> list[Problem]:
     return []
 
 
+def asset_problems(cfg: KioskConfig) -> list[Problem]:
+    """The asset files each exhibit's settings name (settings may define
+    ``check_assets(assets) -> list[tuple[str, str]]``), for ``check`` and the hot reload."""
+    from runtime.assets import Assets
+
+    assets = Assets()
+    problems: list[Problem] = []
+    for name, settings in cfg.exhibits.items():
+        check = getattr(settings, "check_assets", None)
+        if check is not None:
+            for key, msg in check(assets):
+                problems.append(Problem(f"exhibits.{name}.{key}" if key else f"exhibits.{name}",
+                                        msg))
+    return problems
+
+
 def default_config() -> KioskConfig:
     """Every default, as if the file held only ``schema_version``."""
     return parse_config({"schema_version": SCHEMA_VERSION}, source="<defaults>")

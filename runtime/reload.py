@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from runtime.config import KioskConfig, load_config
+from runtime.config import KioskConfig, asset_problems, load_config
 from runtime.settings import ConfigError, Problem
 
 log = logging.getLogger("kiosk.reload")
@@ -66,8 +66,6 @@ def validate_file(path: Path) -> KioskConfig:
     """Load ``path`` and check the asset files it names; raise only :class:`ConfigError`."""
     try:
         cfg = load_config(path)
-        from runtime.check import asset_problems
-
         problems = asset_problems(cfg)  # a landmark file broken by the edit is refused too
     except ConfigError:
         raise
