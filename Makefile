@@ -1,6 +1,6 @@
 # Gwangju AI Art Kiosk — two commands:
 #   make run    set everything up and start the kiosk with config.toml
-#   make test   set everything up and run the checks and tests
+#   make test   set everything up and run the checks (ruff, the layer contracts) and tests
 # Everything Python goes into ./.venv; system packages are installed with apt-get when this user
 # can (root or passwordless sudo), otherwise they are named in one message.
 
@@ -19,6 +19,7 @@ run: sysdeps venv
 
 test: sysdeps venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 # The curators' web Studio on http://127.0.0.1:8790/ ([studio] in the config).
@@ -64,6 +65,7 @@ ship-models: venv
 
 lint: venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 venv: $(VENV)/.installed
 
@@ -108,4 +110,4 @@ sysdeps:
 	case "$$missing" in *python3-venv*) exit 1;; esac
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/goldens/_failures
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .import_linter_cache tests/goldens/_failures
