@@ -70,11 +70,6 @@ def configure_cpu(threads: int | None = None, allocator: bool = True) -> dict:
     return {"torch_threads": n, "allocator_tuned": tuned}
 
 
-def default_device() -> torch.device:
-    """CUDA when present, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 class FrameSource(Protocol):
     """What a worker drives: ``tick`` advances the model, ``render`` writes a frame into ``out``."""
 

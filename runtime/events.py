@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 EventKind = Literal["enter", "move", "leave"]
@@ -53,10 +53,6 @@ class VisitorEvent:
     t: float = 0.0
     size: tuple[float, float] | None = None
     from_touch: bool = False
-
-    def with_pos(self, pos: tuple[float, float]) -> VisitorEvent:
-        """A copy moved to ``pos`` (normalized); ``delta`` is left to the caller."""
-        return replace(self, pos=pos)
 
     def to_json(self) -> dict:
         """A JSON-ready dict (the JSONL recording format, one object per line)."""

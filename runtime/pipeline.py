@@ -56,10 +56,6 @@ class Pipeline:
         if self.recorder is not None:
             self.recorder.close()
 
-    def add_source(self, source: VisitorSource) -> None:
-        source.start()
-        self.sources.append(source)
-
     def _run_chain(self, events: list[VisitorEvent], now: float, start: int = 0) -> list:
         for proc in self.chain[start:]:
             out: list[VisitorEvent] = []
@@ -91,9 +87,6 @@ class Pipeline:
         if self.recorder is not None:
             self.recorder.write(final)
         return final
-
-    def leave_all(self, now: float) -> list[VisitorEvent]:
-        return self.lifecycle.leave_all(now)
 
 
 def build_chain(cfg: InputConfig, screen_size: tuple[int, int],

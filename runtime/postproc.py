@@ -190,9 +190,3 @@ class Lifecycle(PostProcessor):
             event = replace(event, kind="move")
         self.live[vid] = event
         return [event]
-
-    def leave_all(self, now: float) -> list[VisitorEvent]:
-        """Leave events for every live visitor (a source stopped, the exhibit changes)."""
-        out = [replace(e, kind="leave", t=now, delta=(0.0, 0.0)) for e in self.live.values()]
-        self.live.clear()
-        return out
