@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
+    # The composition root: the shipped exhibits register with the runtime (which never imports
+    # them) before any config is read. Loads their settings only: no pygame, no torch.
+    import exhibits  # noqa: F401
 
     if args.command == "pin":
         from runtime.admin import PUBLIC_PINS, hash_pin

@@ -108,6 +108,7 @@ def child(args: argparse.Namespace) -> int:
     kiosk = None
     t0 = time.monotonic()
     if args.kiosk != "none":
+        import exhibits  # noqa: F401 - registers the shipped exhibits with the runtime
         from runtime.config import default_config
         from runtime.headless import bench as kiosk_bench
 

@@ -129,7 +129,7 @@ class Kiosk:
                  overrides: Callable[[KioskConfig], KioskConfig] = lambda c: c,
                  safe_mode: bool = False, audio: Any = None, analytics: Any = None,
                  homography: Any = None, calibration_path: Path | None = None):
-        from exhibits import REGISTRY
+        from runtime.registry import REGISTRY
 
         self.cfg = cfg
         self.presenter = presenter
@@ -195,7 +195,7 @@ class Kiosk:
                               analytics=self.analytics, vision_fn=lambda: self.vision)
 
     def _registry_factory(self, name: str, ctx: ExhibitContext) -> Exhibit:
-        from exhibits import REGISTRY
+        from runtime.registry import REGISTRY
 
         return REGISTRY[name].create(ctx, self.cfg.exhibit(name))
 

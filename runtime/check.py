@@ -31,7 +31,7 @@ def toml_value(v) -> str:
 
 def explain(out=print) -> int:
     """Print every config key with its default, allowed values and meaning (``check --explain``)."""
-    from exhibits import REGISTRY
+    from runtime.registry import REGISTRY
 
     def walk(cls: type, prefix: str) -> None:
         for f in dataclasses.fields(cls):

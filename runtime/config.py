@@ -60,7 +60,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def _exhibit_names() -> tuple[str, ...]:
-    from exhibits import REGISTRY  # late: exhibits import runtime
+    from runtime.registry import REGISTRY
 
     return tuple(REGISTRY)
 
@@ -180,8 +180,9 @@ class KioskConfig:
 
 def parse_config(data: dict, *, source: str = "", text: str | None = None) -> KioskConfig:
     """Validate parsed TOML into a :class:`KioskConfig`; raise :class:`ConfigError` if invalid."""
-    from exhibits import REGISTRY
+    from runtime.registry import REGISTRY, require
 
+    require()  # nothing registered is the program's mistake, not the curator's (RuntimeError)
     problems: list[Problem] = []
     data = dict(data)
     exhibit_tables = data.pop("exhibits", {})

@@ -143,8 +143,8 @@ def rotation_config(cfg: KioskConfig, rotate_s: float) -> KioskConfig:
     """Every registered exhibit in one playlist, ``rotate_s`` each, with short visits (soak)."""
     from dataclasses import replace
 
-    from exhibits import REGISTRY
     from runtime.app import replace_playlist
+    from runtime.registry import REGISTRY
 
     names = list(REGISTRY) * (2 if len(REGISTRY) == 1 else 1)  # a rotation needs two entries
     cfg = replace_playlist(cfg, *((name, rotate_s) for name in names))

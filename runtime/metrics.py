@@ -363,7 +363,7 @@ class KioskMetrics:
 
     def __init__(self, kiosk: Any, snapshot_fn: Callable[[], dict], *, kiosk_id: str,
                  location: str = ""):
-        from exhibits import REGISTRY
+        from runtime.registry import REGISTRY
 
         self.histogram = FrameHistogram(lambda: (kiosk.frame_count, kiosk.frames.all),
                                         lambda: 1000.0 / kiosk.cfg.display.fps)

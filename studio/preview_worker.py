@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
+    import exhibits  # noqa: F401 - registers the shipped exhibits with the runtime
     from runtime.config import load_config
     from runtime.settings import ConfigError
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import exhibits  # noqa: F401 - registers the shipped exhibits with the runtime, as kiosk.py does
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

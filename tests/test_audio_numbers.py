@@ -35,6 +35,7 @@ KIOSK = textwrap.dedent("""
     from runtime.audio import create_audio
     from runtime.config import default_config
     from runtime.sources import SimulatedVisitors
+    import exhibits  # registers the shipped exhibits
 
     cfg = default_config().with_overrides(size=(320, 180), exhibit="numbers", windowed=True)
     engine = create_audio(cfg.audio)
