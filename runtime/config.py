@@ -49,9 +49,9 @@ from runtime.settings import (
     short_text,
     toml_key_lines,
 )
+from runtime.studio_settings import StudioConfig
 from runtime.vision.settings import CameraConfig
 from runtime.visits import VisitConfig
-from studio.settings import StudioConfig
 
 SCHEMA_VERSION = 1
 #: a curator's config is a few KiB; a bigger file is refused before it is read or parsed (a 50 MB
