@@ -468,7 +468,7 @@ def test_trained_landmark_weights_grow_the_pictograms():
     path = weights_path("landmarks")
     if not path.is_file():
         pytest.skip(f"trained weights {path.name} not shipped (no training run has met "
-                    "eval_nca's quality bar yet; issue 4)")
+                    "eval_nca's quality bar yet; issue 15)")
     import torch
 
     from models.nca import NCA, NCACanvas
