@@ -12,6 +12,8 @@ What is here (importing it loads neither pygame nor torch):
 * :class:`Kit`: what one exhibit instance holds of the above, plus guarded calls to the sound
   engine (:meth:`Kit.sound`) and analytics (:meth:`Kit.record`).
 * :func:`leave_a_core`: one torch thread per model on a small CPU.
+* :func:`take_spare` / :func:`give_spare`: full-screen scratch surfaces handed from one showing
+  to the next (allocating one costs ~7-10 ms at 1080p, at every rotation otherwise).
 
 Failure modes: nothing here raises into the exhibit. :meth:`Kit.sound` and :meth:`Kit.record`
 log what the sound engine or analytics raise (once per kind of failure) and carry on.
@@ -24,7 +26,31 @@ from typing import Any
 
 from runtime.events import TOUCH_SOURCES
 
-__all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "leave_a_core", "visitor_key"]
+__all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "give_spare", "leave_a_core",
+           "take_spare", "visitor_key"]
+
+# Scratch objects given back by instances that left, per key (the key names the user, the size
+# and anything else that decides the object's format): see take_spare().
+_SPARES: dict[tuple, list[Any]] = {}
+SPARES_PER_KEY = 2
+
+
+def take_spare(key: tuple, make: Any) -> Any:
+    """A scratch object for ``key`` another instance gave back, else ``make()``.
+
+    For buffers whose pixels are always written before they are read (an upscale target): the
+    exhibit is re-created at every showing, and this keeps its big allocations across showings.
+    The taker owns the object until it calls :func:`give_spare`.
+    """
+    spare = _SPARES.get(key)
+    return spare.pop() if spare else make()
+
+
+def give_spare(key: tuple, obj: Any) -> None:
+    """Hand ``obj`` back for the next :func:`take_spare` of ``key`` (at most a few kept)."""
+    spare = _SPARES.setdefault(key, [])
+    if len(spare) < SPARES_PER_KEY and all(o is not obj for o in spare):
+        spare.append(obj)
 
 
 

@@ -107,6 +107,10 @@ class _Slot:
         self.dz = torch.randn(latent, generator=g) / math.sqrt(latent)
 
 
+# (style, width, height, generator seed, device) -> the field's first frame (see frame())
+_FIRST_FRAMES: dict[tuple, np.ndarray] = {}
+
+
 class CPPNField:
     """A CPPN field of one style at ``width``×``height`` pixels. Not thread-safe."""
 
@@ -124,6 +128,7 @@ class CPPNField:
         self.smooth_s = smooth_s
         self.t = 0.0
         gen = torch.Generator().manual_seed(st.seed * 7919 + seed)
+        self._key = (style, self.width, self.height, st.seed * 7919 + seed, str(self.device))
         self._gen = gen
         h, z = st.hidden, st.latent
 
@@ -240,9 +245,22 @@ class CPPNField:
         return rgb.view(self.height, self.width, 3)
 
     def frame(self, out: np.ndarray | None = None) -> np.ndarray:
-        """(H, W, 3) uint8 RGB (into ``out`` or a buffer reused per call)."""
+        """(H, W, 3) uint8 RGB (into ``out`` or a buffer reused per call).
+
+        The first frame (time 0, never steered) depends only on the style, size, seed and
+        device, so it is computed once per process and copied afterwards: an exhibit that starts
+        a field at every showing publishes it without stalling that frame.
+        """
         out = self._rgb if out is None else out
+        first = self.t == 0.0 and not self._slots
+        if first and self._key in _FIRST_FRAMES:
+            out[...] = _FIRST_FRAMES[self._key]
+            return out
         with torch.inference_mode():
             img = self.frame_tensor().mul_(255.0).add_(0.5).clamp_(0, 255).to(torch.uint8)
             out[...] = img.cpu().numpy()
+        if first:
+            if len(_FIRST_FRAMES) >= 8:
+                _FIRST_FRAMES.clear()
+            _FIRST_FRAMES[self._key] = out.copy()
         return out

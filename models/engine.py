@@ -266,9 +266,18 @@ class CPPNWorker(FrameWorker):
         super().__init__(_CPPNSource(field), fps, name, inline=inline)
         self.field = field
 
+    # (style, width, height, device) already warmed up in this process: torch's first calls of
+    # a shape are the slow ones, and the warm-up frames change no state, so a field started again
+    # (an exhibit re-entered at every rotation) skips them instead of stalling that frame.
+    _warmed: set[tuple[str, int, int, str]] = set()
+
     def start(self) -> CPPNWorker:
-        for _ in range(self.warmup_ticks):
-            self.field.frame()
+        f = self.field
+        key = (f.name, f.width, f.height, str(f.device))
+        if key not in CPPNWorker._warmed:
+            for _ in range(self.warmup_ticks):
+                f.frame_tensor()  # not frame(): that copies a cached first frame
+            CPPNWorker._warmed.add(key)
         super().start()
         return self
 

@@ -54,7 +54,7 @@ class BaseMap:
             bright.set_alpha(None)
 
     def forget(self) -> None:
-        self.layers.clear()
+        self.layers = {}  # rebound, not cleared: the layers may be shared with a cache
 
     def _sky(self) -> pygame.Surface:
         """The sky gradient with a vignette and a seeded haze, at screen size."""
@@ -77,8 +77,8 @@ class BaseMap:
         pygame.surfarray.blit_array(small, np.clip(img, 0, 255).astype(np.uint8).transpose(1, 0, 2))
         return pygame.transform.smoothscale(small, (w, h))
 
-    def build(self) -> None:
-        """Make the ``bright`` and ``dim`` layers (~100 ms at 1080p)."""
+    def build(self) -> dict[str, pygame.Surface]:
+        """Make the ``bright`` and ``dim`` layers (~35-100 ms at 1080p); returns them."""
         w, h = self.ctx.size
         pal = self.palette
         base = self._sky()
@@ -150,3 +150,4 @@ class BaseMap:
         k = int(255 * self.settings.dim_level)
         dim.fill((k, k, k), special_flags=pygame.BLEND_RGB_MULT)
         self.layers["dim"] = dim
+        return self.layers

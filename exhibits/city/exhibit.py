@@ -73,9 +73,10 @@ from exhibits.kit import TOUCH_SOURCES, Kit
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
 
-# The badge layout and the card images depend only on the screen, the landmarks, the palette and
-# the fonts, and cost ~110 ms to make; the kiosk re-enters this exhibit at every rotation, which
-# would stall that frame, so they are made once per process and reused (keys hold every input).
+# The badge layout, the card images and the base map's two layers depend only on the screen, the
+# landmarks, the palette, the seed and the fonts, and cost ~150 ms to make; the kiosk re-enters
+# this exhibit at every rotation, which would stall that frame, so they are made once per process
+# and reused (keys hold every input; nothing draws into them).
 _STATIC: dict[tuple, object] = {}
 _STATIC_MAX = 16
 
@@ -131,6 +132,7 @@ class CityExhibit(BaseExhibit):
         self.discovery: Discovery | None = None
         self.basemap: BaseMap | None = None
         self.badge_pass: Badges | None = None
+        self.glow_pass: GlowPass | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
     def _read_landmarks(self) -> list[Landmark]:
@@ -188,7 +190,11 @@ class CityExhibit(BaseExhibit):
         self.badge_pass = Badges(self.landmarks, self.points, self.badges, fonts, self.icon_px,
                                  self.pictos, pal, h, self.kit.texts, self.sprites)
         self.basemap = BaseMap(ctx, s, pal, self.proj, self.landmarks, self.points, self.edges)
-        self.basemap.build()
+        self.basemap.layers = _static(
+            ("basemap", ctx.size, ctx.seed, ctx.assets, tuple(sorted(pal.items())),
+             tuple(self.landmarks), self.points.tobytes(), tuple(self.edges), s.dim_level,
+             s.title_ko, s.title_en, pygame.display.get_surface() is not None),
+            self.basemap.build)
         self._card_surfs = _static(
             ("cards", ctx.size, tuple(self.landmarks), ctx.assets,
              tuple(sorted(pal.items())), s.source_label),
@@ -213,6 +219,8 @@ class CityExhibit(BaseExhibit):
             self.basemap.forget()
         if self.badge_pass is not None:
             self.badge_pass.forget()
+        if self.glow_pass is not None:
+            self.glow_pass.release()
         self.kit.texts.clear()
         self.sprites.clear()
 

@@ -15,6 +15,7 @@ Failure modes: a worker error (``worker.error``) switches to the fallback at the
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -22,8 +23,13 @@ import numpy as np
 from exhibits.kit import WarnOnce, leave_a_core, visitor_key
 
 
+@functools.lru_cache(maxsize=4)
 def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
-    """A smooth seeded texture ``(rows, cols, 3)`` uint8 (sum of random plane waves)."""
+    """A smooth seeded texture ``(rows, cols, 3)`` uint8 (sum of random plane waves).
+
+    Made once per process per size and seed (~10 ms at 192 × 108, at every City ``enter``
+    otherwise) and read-only: callers roll or copy it, never write into it.
+    """
     rng = np.random.default_rng(seed + 7)
     ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
     xs, ys = xs / rows, ys / rows
@@ -34,7 +40,9 @@ def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
             ang, freq, ph = rng.uniform(0, 2 * np.pi), rng.uniform(2.0, 7.0), rng.uniform(0, 6.3)
             acc += np.sin((np.cos(ang) * xs + np.sin(ang) * ys) * freq * 2 * np.pi + ph)
         out[..., c] = 0.5 + 0.5 * np.tanh(acc / 2.5)
-    return (out * 255).astype(np.uint8)
+    tex = (out * 255).astype(np.uint8)
+    tex.flags.writeable = False
+    return tex
 
 
 def shade(light: np.ndarray, lum: np.ndarray, texture: np.ndarray, amount: float,

@@ -21,6 +21,7 @@ import pygame
 from exhibits.city.discovery import BURST_S, SPARK_SPEED, Discovery, ease
 from exhibits.city.glow import GlowTexture, shade
 from exhibits.city.light import LightField, brightest
+from exhibits.kit import give_spare, take_spare
 from runtime.settings import fill_template
 
 
@@ -68,15 +69,25 @@ class GlowPass:
             stages
         cols, rows = light.cols, light.rows
         self._small = pygame.Surface((cols, rows))
-        self._big = pygame.Surface(size)
+        # only upscaled pixels are read, so a surface another pass gave back will do
+        self._big: pygame.Surface | None = take_spare(("city.glow", tuple(size)),
+                                                      lambda: pygame.Surface(size))
         self._px = np.zeros((rows, cols, 3), np.uint8)
         self._scratch = np.zeros((rows, cols, 3), np.float32)
         self._rect: tuple[int, int, int, int] | None = None
         self._steps = -1
         self._draws = 0
 
+    def release(self) -> None:
+        """Hand the scratch surface on to the next pass of this size (the exhibit leaves)."""
+        if self._big is not None:
+            give_spare(("city.glow", self._big.get_size()), self._big)
+            self._big, self._rect = None, None
+
     def draw(self, surface: pygame.Surface, steps: int) -> None:
         """``steps``: the exhibit's update steps so far (the light changes once per step)."""
+        if self._big is None:
+            self._big, self._rect = pygame.Surface(self.size), None
         with self.stages.measure("glow"):
             self._draws += 1
             cached = self._rect

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from exhibits.kit import leave_a_core, visitor_key
+from exhibits.kit import give_spare, leave_a_core, take_spare, visitor_key
 from exhibits.numbers.growth import InlineWorker
 
 CPPN_FPS = 20.0
@@ -61,6 +61,10 @@ def still_field(size: tuple[int, int], colour: tuple[int, int, int]) -> np.ndarr
     base = np.asarray(colour, np.float32)
     rgb = base * (0.6 + 1.8 * glow) + 6.0 * glow
     return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _spare_key(size: tuple[int, int], like: pygame.Surface) -> tuple:
+    return ("numbers.background", tuple(size), like.get_bitsize(), like.get_masks())
 
 
 class Background:
@@ -117,7 +121,13 @@ class Background:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
-        self._big = None
+        self._give_back()
+
+    def _give_back(self) -> None:
+        """The full-size surface goes to the next showing (every pixel is rewritten there)."""
+        if self._big is not None:
+            give_spare(_spare_key(self._big.get_size(), self._big), self._big)
+            self._big = None
 
     def steer(self, walkers: dict[str, Any]) -> None:
         """Each walker bends the field around them; their motion quickens it (up to 4×)."""
@@ -158,7 +168,9 @@ class Background:
                 self._small = pygame.Surface((fw, fh), 0, surface)
             pygame.surfarray.blit_array(self._small, frame.transpose(1, 0, 2))
             if self._big is None or self._big.get_size() != size:
-                self._big = pygame.Surface(size, 0, surface)
+                self._give_back()
+                self._big = take_spare(_spare_key(size, surface),
+                                       lambda: pygame.Surface(size, 0, surface))
             pygame.transform.smoothscale(self._small, size, self._big)
             self._seq = seq
         surface.blit(self._big, (0, 0))

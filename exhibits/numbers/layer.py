@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pygame
 
-from exhibits.kit import TOUCH_SOURCES
+from exhibits.kit import TOUCH_SOURCES, give_spare, take_spare
 from exhibits.numbers.growth import TARGET_CELLS
 from exhibits.numbers.layout import HALF, Digit, Layout, Walker
 from exhibits.numbers.look import Palette
@@ -62,8 +62,11 @@ class DigitLayer:
         surface.blit(self._big, (0, 0), special_flags=pygame.BLEND_PREMULTIPLIED)
 
     def forget(self) -> None:
-        """Drop the full-size surface (the exhibit leaves)."""
-        self._big = None
+        """Give the full-size surface to the next showing (the exhibit leaves; every pixel is
+        rewritten by the next compose)."""
+        if self._big is not None:
+            give_spare(("numbers.layer", self._big.get_size()), self._big)
+            self._big = None
 
     def _tint_map(self, digits: list[Digit], tint_version: int, t: float) -> np.ndarray:
         """(gh, gw, 4) uint8 multipliers in BGRA order (255 = 1): each cell takes the colour of
@@ -114,7 +117,8 @@ class DigitLayer:
         np.maximum(lit[..., 3], 1, out=buf[..., 3])
         small = pygame.image.frombuffer(buf, (gw, gh), "BGRA")
         if self._big is None or self._big.get_size() != size:
-            self._big = pygame.Surface(size, pygame.SRCALPHA, 32)
+            self._big = take_spare(("numbers.layer", tuple(size)),
+                                   lambda: pygame.Surface(size, pygame.SRCALPHA, 32))
         if small.get_masks() == self._big.get_masks():
             pygame.transform.smoothscale(small, size, self._big)
         else:  # an unusual pixel format: pay for a conversion

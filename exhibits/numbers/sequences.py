@@ -24,6 +24,7 @@ sequence without a single digit raises ``ValueError``.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable, Iterator
 
@@ -150,6 +151,13 @@ def prime_terms() -> Iterator[int]:
         q += 2
 
 
+@functools.lru_cache(maxsize=16)
+def _constant(key: str, n: int) -> int:
+    """``_CONSTANTS[key](n)``, once per process (~4 ms for the first digits, at every showing
+    of Numbers otherwise; an int, so sharing it is safe)."""
+    return _CONSTANTS[key](n)
+
+
 class DigitSequence:
     """An endless stream of digits and its caption text (see the module docstring).
 
@@ -194,7 +202,7 @@ class DigitSequence:
         return MAX_DIGITS if self.is_constant else None
 
     def _compute(self, n: int) -> None:
-        value = _CONSTANTS[self.key](n)
+        value = _constant(self.key, n)
         whole, frac = divmod(value, 10**n)
         head = str(whole)
         self._int_len = len(head)
