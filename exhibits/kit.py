@@ -8,7 +8,9 @@ What is here (importing it loads neither pygame nor torch):
 * :func:`visitor_key`: a stable small int for a visitor id (the CPPN's steering slots).
 * :class:`WarnOnce`: a log warning said once per key, so a sound card unplugged mid-visit writes
   one line, not one a frame.
-* :class:`TextCache`: rendered text surfaces by ``(text, px, colour, bold)``, bounded.
+* :class:`TextCache`: rendered text surfaces by ``(text, px, colour, bold)``, bounded; a
+  :class:`Kit`'s is shared by every instance of its exhibit in the process
+  (:func:`shared_texts`), so a showing starts with the last one's texts.
 * :class:`Kit`: what one exhibit instance holds of the above, plus guarded calls to the sound
   engine (:meth:`Kit.sound`) and analytics (:meth:`Kit.record`).
 * :func:`leave_a_core`: one torch thread per model on a small CPU.
@@ -107,6 +109,22 @@ class TextCache:
         self._surfs.clear()
 
 
+# Text caches per (exhibit, assets, limit), kept across showings: the kiosk creates the exhibit
+# anew at every rotation, and re-rendering its captions made that first frame ~5 ms longer.
+_TEXTS: dict[tuple, TextCache] = {}
+
+
+def shared_texts(exhibit: str, assets: Any, limit: int) -> TextCache:
+    """The process's :class:`TextCache` for ``exhibit`` with these assets (made once)."""
+    key = (exhibit, assets, limit)
+    cache = _TEXTS.get(key)
+    if cache is None:
+        if len(_TEXTS) >= 16:
+            _TEXTS.clear()
+        cache = _TEXTS[key] = TextCache(assets, limit)
+    return cache
+
+
 class Kit:
     """One exhibit instance's plumbing: warnings, text, sound and analytics.
 
@@ -121,7 +139,7 @@ class Kit:
         self.ctx = ctx
         self.exhibit = exhibit
         self.warn = WarnOnce(ctx.log)
-        self.texts = TextCache(ctx.assets, text_limit)
+        self.texts = shared_texts(exhibit, ctx.assets, text_limit)  # outlives the instance
 
     def sound(self, method: str, *args: Any, **kw: Any) -> None:
         """``ctx.audio.METHOD(*args, **kw)``; nothing without sound; a failure is logged once."""

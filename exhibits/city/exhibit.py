@@ -221,7 +221,6 @@ class CityExhibit(BaseExhibit):
             self.badge_pass.forget()
         if self.glow_pass is not None:
             self.glow_pass.release()
-        self.kit.texts.clear()
         self.sprites.clear()
 
     def on_visitor(self, event: VisitorEvent) -> None:

@@ -125,7 +125,6 @@ class NumbersExhibit(BaseExhibit):
     def leave(self) -> None:
         self.planting.stop()
         self.background.stop()
-        self.kit.texts.clear()
         self.layer.forget()
         self.info.forget()
         self.captions.forget()
