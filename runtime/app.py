@@ -59,6 +59,7 @@ from runtime.reload import ConfigWatcher
 from runtime.screens import draw_still_there
 from runtime.sources import PointerSource
 from runtime.stage import BUILTIN, EXHIBIT_FAULTS, MAX_FAILURES, Slot, Stage
+from runtime.store import ExhibitStore
 from runtime.timing import FrameStats, StageTimer
 from runtime.visits import VisitTracker
 from runtime.vitals import Vitals
@@ -156,6 +157,7 @@ class Kiosk:
         self._vision_index = -1
         self.camera_latencies_ms: deque[float] = deque(maxlen=100_000)
         self.visit = VisitTracker(cfg.visits)
+        self.stores: dict[str, ExhibitStore] = {}  # per exhibit name, across showings
         self.admin = AdminPanel(cfg.admin, self.size, list(REGISTRY),
                                 can_calibrate=self.camera is not None)
         self.overlays = Overlays(self, calibration_path)
@@ -192,7 +194,8 @@ class Kiosk:
                               frames=self.frames, now=self.time_fn,
                               log=logging.getLogger(f"kiosk.exhibit.{name}"), audio=self.audio,
                               visit=self.visit, safe_mode=self.safe_mode,
-                              analytics=self.analytics, vision_fn=lambda: self.vision)
+                              analytics=self.analytics, vision_fn=lambda: self.vision,
+                              store=self.stores.setdefault(name, ExhibitStore(name)))
 
     def _registry_factory(self, name: str, ctx: ExhibitContext) -> Exhibit:
         from runtime.registry import REGISTRY

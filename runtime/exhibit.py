@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from runtime.events import VisitorEvent
+from runtime.store import ExhibitStore
 from runtime.timing import FrameStats, StageTimer
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class ExhibitContext:
         safe_mode: True after a crash loop: exhibits must not load models (draw a plain fallback).
         analytics: ``analytics.record(kind, exhibit, value, label)`` for anonymous counts
             (e.g. ``"seed_planted"``, ``"landmark_discovered"``); never positions or images.
+        store: the exhibit's :class:`runtime.store.ExhibitStore`, kept by the kiosk across
+            showings (a fresh one, owned by nobody else, when a test builds a context by hand).
     """
 
     size: tuple[int, int]
@@ -90,6 +93,7 @@ class ExhibitContext:
     visit: Any = None
     safe_mode: bool = False
     analytics: Any = None
+    store: ExhibitStore = field(default_factory=lambda: ExhibitStore("unnamed"))
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -172,6 +176,9 @@ class ExhibitSpec:
         config_cls: the frozen settings dataclass for ``[exhibits.NAME]``.
         factory: ``"module:Class"``, imported only when the exhibit is first created so that
             config checking never loads torch or models.
+        analytics_kinds: the event kinds this exhibit records through ``ctx.analytics``
+            (lowercase ``[a-z_]``, at most 32 characters), besides the runtime's own (visit
+            start/end, visitors peak, touch). Declaring a new kind needs no database migration.
     """
 
     name: str
@@ -179,6 +186,7 @@ class ExhibitSpec:
     title_en: str
     config_cls: type
     factory: str
+    analytics_kinds: tuple[str, ...] = ()
 
     def create(self, ctx: ExhibitContext, settings: Any) -> Exhibit:
         module_name, _, cls_name = self.factory.partition(":")

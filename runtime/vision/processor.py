@@ -79,6 +79,8 @@ class VisionFrame:
         mirrored: positions, mask and flow are mirrored left-right (``[camera] mirror``).
         learning: the background is still being learned; nobody is reported yet.
         process_ms: wall time of the vision stage for this frame.
+        homography: the calibration (camera-normalized → screen-normalized points, 3×3 float),
+            set by the kiosk on the frame it hands to exhibits; ``None`` when uncalibrated.
     """
 
     t_capture: float
@@ -90,6 +92,7 @@ class VisionFrame:
     mirrored: bool = False
     learning: bool = False
     process_ms: float = 0.0
+    homography: np.ndarray | None = None
 
     def presence(self) -> float:
         """Fraction ``0..1`` of the picture covered by people (mean of the mask)."""
