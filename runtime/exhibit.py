@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -60,7 +61,8 @@ class ExhibitContext:
         size: output size in pixels ``(width, height)``.
         fps: the loop's target frame rate; ``step_s`` is the fixed update step (``1 / fps``).
         assets: fonts, texts and files under ``assets/`` (see :mod:`runtime.assets`).
-        seed: the config's seed; ``rng`` is a numpy generator seeded from it.
+        seed: the config's seed; ``rng`` is a numpy generator seeded from it; named streams
+            come from :meth:`rng_for` / :meth:`torch_generator` (no magic offsets).
         device: torch device string chosen for models (``"cpu"`` or ``"cuda"``).
         stages: per-stage timer; exhibits may add stages (``with ctx.stages.measure("model")``).
         frames: recent frame times on the kiosk clock, for graphs (read-only for exhibits).
@@ -120,12 +122,26 @@ class ExhibitContext:
 
         return isinstance(self.now, FakeTime)
 
-    def torch_generator(self, offset: int = 0) -> Any:
-        """A ``torch.Generator`` on ``device`` seeded with ``seed + offset`` (imports torch)."""
+    def seed_for(self, purpose: str) -> int:
+        """A 32-bit seed for one named random stream (``"basemap.stars"``, ``"eraser"``…).
+
+        Derived from the config's ``seed`` and the name (CRC-32, stable across runs and Python
+        versions), so each use draws its own repeatable stream and no exhibit needs a magic
+        offset; two purposes never share a stream by accident of arithmetic.
+        """
+        words = np.random.SeedSequence([self.seed, zlib.crc32(purpose.encode())])
+        return int(words.generate_state(1)[0])
+
+    def rng_for(self, purpose: str) -> np.random.Generator:
+        """A numpy generator for the named stream (see :meth:`seed_for`)."""
+        return np.random.default_rng(self.seed_for(purpose))
+
+    def torch_generator(self, purpose: str) -> Any:
+        """A ``torch.Generator`` on ``device`` for the named stream (imports torch)."""
         import torch
 
         gen = torch.Generator(device=self.device)
-        gen.manual_seed(self.seed + offset)
+        gen.manual_seed(self.seed_for(purpose))
         return gen
 
 
