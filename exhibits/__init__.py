@@ -2,7 +2,9 @@
 
 Adding an exhibit = a package under ``exhibits/`` with a settings dataclass (importable without
 pygame or torch) and an exhibit class, plus one entry here (start from ``exhibits/_template``;
-the README's "Add an exhibit" has the steps). Nothing is discovered implicitly. Importing this
+the README's "Add an exhibit" has the steps). Nothing is discovered implicitly. An entry's
+``analytics_kinds`` are the kinds its exhibit records (``kit.record(kind)``): analytics refuses
+any kind nobody declared, and a new one needs no database migration. Importing this
 package registers these with the runtime (:mod:`runtime.registry`, which never imports exhibits);
 an exhibit that lives elsewhere (a test's, a gallery's own) is added with :func:`register` before
 the config is read. Shared plumbing for exhibits is in :mod:`exhibits.kit`.
@@ -29,6 +31,7 @@ for _spec in (
         title_en="Language of the Universe: Numbers",
         config_cls=NumbersSettings,
         factory="exhibits.numbers.exhibit:NumbersExhibit",
+        analytics_kinds=("seed_planted", "info_opened"),
     ),
     ExhibitSpec(
         name="city",
@@ -36,6 +39,7 @@ for _spec in (
         title_en="Shining Gwangju: City Exploration",
         config_cls=CitySettings,
         factory="exhibits.city.exhibit:CityExhibit",
+        analytics_kinds=("landmark_discovered", "info_opened"),
     ),
     ExhibitSpec(
         name="diagnostic",

@@ -1,11 +1,17 @@
 """Anonymous analytics: counts and durations in SQLite, written off the render loop.
 
-What is stored — and nothing else: an event *kind* from a fixed list (visit start/end, peak
-visitors, touch, seed planted, landmark discovered, info opened, language, exhibit shown, error,
-recovery), the exhibit, one number (a duration in seconds or a count) and a short label from the
-exhibit's own vocabulary (a landmark id, a language code, an error type). There are no
-positions, no images, no identifiers of people: the schema's CHECK constraints refuse anything
-else, so a future bug cannot start storing trajectories.
+What is stored — and nothing else: an event *kind*, the exhibit, one number (a duration in
+seconds or a count) and a short label from the exhibit's own vocabulary (a landmark id, a language
+code, an error type). There are no positions, no images, no identifiers of people: the schema's
+CHECK constraints refuse anything else (a label of at most ``LABEL_MAX`` characters, a kind of
+lowercase ``a-z`` and ``_``), so a future bug cannot start storing trajectories.
+
+Kinds: the runtime's own (:data:`RUNTIME_KINDS`: visit start/end, peak visitors, touch, language,
+exhibit shown, error, recovery) plus the kinds each registered exhibit declares in its
+:class:`~runtime.exhibit.ExhibitSpec` (``analytics_kinds``: Numbers' ``seed_planted``, City's
+``landmark_discovered``…). :func:`check_kind` refuses any other kind, naming the known ones, so a
+typo fails in the first test instead of filling the database. Declaring a new kind needs no
+migration: since schema 3 the database checks a kind's shape, not a list.
 
 * :class:`Analytics` is the kiosk's handle: :meth:`record` is O(1) and never blocks (an
   in-memory queue); a background thread opens the database and writes batches in one
@@ -14,10 +20,10 @@ else, so a future bug cannot start storing trajectories.
   never corrupts the database. Every insert also updates ``daily`` (per day, hour, exhibit and
   kind: count and total), which is kept forever; raw ``events`` are pruned after
   ``retention_days``.
-* The schema has a version and forward migrations (:data:`MIGRATIONS`). Schema 2 adds the
-  ``kiosk`` column (the ``[kiosk]`` id that wrote a row; ``''`` for rows written before) and a
-  random ``db_id`` in ``meta``: a stable identity of the database, which a fleet report uses
-  with the row ids to count a database given twice (or two copies of it) once. The writer also
+* The database itself — schema versions and forward migrations, writes, pruning — is
+  :mod:`runtime.analytics_db` (its names stay importable from here). Schema 2 added the ``kiosk``
+  column and a random ``db_id`` (a fleet report uses it with the row ids to count a database
+  given twice once); schema 3 checks a kind's shape instead of listing kinds. The writer also
   keeps ``kiosk_id`` and ``kiosk_location`` in ``meta``. Reports read any schema read-only
   (:mod:`runtime.fleet`), so an old database copied from a kiosk stays readable unchanged.
 
@@ -43,65 +49,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.analytics_db import (
+    KIND_MAX,
+    KIOSK_MAX,
+    LABEL_MAX,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    connect,
+    prune,
+    write_batch,
+)
 from runtime.settings import setting
+
+# The database's schema and writes live in runtime.analytics_db; these names stay importable here.
+__all__ = ["KIND_MAX", "KIOSK_MAX", "LABEL_MAX", "MIGRATIONS", "RUNTIME_KINDS", "SCHEMA_VERSION",
+           "Analytics", "AnalyticsConfig", "NullAnalytics", "check_kind", "connect",
+           "known_kinds", "prune", "write_batch"]
 
 log = logging.getLogger("kiosk.analytics")
 
-KINDS = ("visit_start", "visit_end", "visitors_peak", "touch", "seed_planted",
-         "landmark_discovered", "info_opened", "language", "exhibit_shown", "error", "recovery")
-LABEL_MAX = 48
-KIOSK_MAX = 64  # runtime.identity.ID_MAX
-
-_KIND_CHECK = ", ".join(f"'{k}'" for k in KINDS)
-MIGRATIONS: list[str] = [
-    # 1: raw events (pruned after retention_days) and daily aggregates (kept forever).
-    f"""
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        ts INTEGER NOT NULL,                 -- unix seconds
-        day TEXT NOT NULL CHECK (length(day) = 10),
-        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
-        exhibit TEXT NOT NULL CHECK (length(exhibit) <= 32),
-        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
-        value REAL NOT NULL DEFAULT 1,
-        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX})
-    );
-    CREATE INDEX events_day ON events(day);
-    CREATE TABLE daily (
-        day TEXT NOT NULL,
-        hour INTEGER NOT NULL,
-        exhibit TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
-        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX}),
-        count INTEGER NOT NULL,
-        total REAL NOT NULL,
-        PRIMARY KEY (day, hour, exhibit, kind, label)
-    );
-    """,
-    # 2: the kiosk that wrote each row (fleets), and the database's own identity. SQLite cannot
-    # change a primary key in place, so daily is rebuilt with kiosk in its key.
-    f"""
-    ALTER TABLE events ADD COLUMN kiosk TEXT NOT NULL DEFAULT ''
-        CHECK (length(kiosk) <= {KIOSK_MAX});
-    CREATE TABLE daily_v2 (
-        day TEXT NOT NULL,
-        hour INTEGER NOT NULL,
-        exhibit TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ({_KIND_CHECK})),
-        label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= {LABEL_MAX}),
-        count INTEGER NOT NULL,
-        total REAL NOT NULL,
-        kiosk TEXT NOT NULL DEFAULT '' CHECK (length(kiosk) <= {KIOSK_MAX}),
-        PRIMARY KEY (day, hour, exhibit, kind, label, kiosk)
-    );
-    INSERT INTO daily_v2 (day, hour, exhibit, kind, label, count, total)
-        SELECT day, hour, exhibit, kind, label, count, total FROM daily;
-    DROP TABLE daily;
-    ALTER TABLE daily_v2 RENAME TO daily;
-    INSERT OR IGNORE INTO meta VALUES ('db_id', lower(hex(randomblob(16))));
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+# The runtime's own kinds; each exhibit declares its own in its registry entry
+# (ExhibitSpec.analytics_kinds), so a new exhibit kind needs no schema change.
+RUNTIME_KINDS = ("visit_start", "visit_end", "visitors_peak", "touch", "language",
+                 "exhibit_shown", "error", "recovery")
 MAX_QUEUED = 20_000  # events kept in memory while the database is unavailable (~4 MB)
 RETRY_MIN_S, RETRY_MAX_S = 0.5, 30.0
 WRITER_BUSY_S = 1.0  # the writer waits this long for a lock per attempt, then backs off
@@ -120,66 +90,26 @@ class AnalyticsConfig:
                              range=(0.1, 60))
 
 
-def connect(path: Path | str, timeout: float = 10.0) -> sqlite3.Connection:
-    """Open (creating or migrating) the database; WAL mode; returns the connection.
+def known_kinds() -> tuple[str, ...]:
+    """The runtime's kinds, then every registered exhibit's declared ones (registry order)."""
+    from runtime.registry import REGISTRY
 
-    ``timeout``: seconds to wait for another connection's lock before ``database is locked``.
-    """
-    con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None,
-                          check_same_thread=False)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    version = int(row[0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"{path} has schema {version}, newer than this kiosk's "
-                                    f"{SCHEMA_VERSION}")
-    for v in range(version, SCHEMA_VERSION):
-        con.execute("BEGIN")
-        for statement in MIGRATIONS[v].split(";"):
-            if statement.strip():
-                con.execute(statement)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(v + 1),))
-        con.execute("COMMIT")
-        log.info("analytics database %s migrated to schema %d", path, v + 1)
-    return con
-
-
-def write_batch(con: sqlite3.Connection, rows: list[tuple], kiosk: str = "") -> None:
-    """Insert ``(ts, exhibit, kind, value, label)`` rows written by kiosk ``kiosk`` and update
-    ``daily``, in one transaction."""
-    kiosk = kiosk[:KIOSK_MAX]
-    con.execute("BEGIN")
-    try:
-        for ts, exhibit, kind, value, label in rows:
-            local = dt.datetime.fromtimestamp(ts)
-            day, hour = local.date().isoformat(), local.hour
-            con.execute("INSERT INTO events (ts, day, hour, exhibit, kind, value, label, kiosk) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (int(ts), day, hour, exhibit, kind,
-                                                            float(value), label, kiosk))
-            con.execute("INSERT INTO daily (day, hour, exhibit, kind, label, count, total, "
-                        "kiosk) VALUES (?, ?, ?, ?, ?, 1, ?, ?) "
-                        "ON CONFLICT (day, hour, exhibit, kind, label, kiosk) DO UPDATE SET "
-                        "count = count + 1, total = total + excluded.total",
-                        (day, hour, exhibit, kind, label, float(value), kiosk))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
-def prune(con: sqlite3.Connection, retention_days: int, today: dt.date) -> int:
-    """Delete raw events older than ``retention_days``; returns how many."""
-    cutoff = (today - dt.timedelta(days=retention_days)).isoformat()
-    cur = con.execute("DELETE FROM events WHERE day < ?", (cutoff,))
-    return cur.rowcount
+    kinds = dict.fromkeys(RUNTIME_KINDS)
+    for spec in REGISTRY.values():
+        kinds.update(dict.fromkeys(spec.analytics_kinds))
+    return tuple(kinds)
 
 
 def check_kind(kind: str) -> None:
-    """Unknown kinds are a programming error: raise ``ValueError`` naming the known ones."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown analytics kind {kind!r}; known: {', '.join(KINDS)}")
+    """A kind nobody declared is a programming error: ``ValueError`` naming the known ones and
+    where to declare a new one."""
+    if kind in RUNTIME_KINDS:
+        return
+    known = known_kinds()
+    if kind not in known:
+        raise ValueError(f"unknown analytics kind {kind!r}: declare it in the exhibit's "
+                         f"ExhibitSpec.analytics_kinds (exhibits/__init__.py); known: "
+                         f"{', '.join(known)}")
 
 
 class TodayStats:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ if TYPE_CHECKING:
     import pygame
 
     from runtime.assets import Assets
+    from runtime.vision.frame import VisionFrame
+
+
+# An analytics kind's shape (the database's CHECK since schema 3, :mod:`runtime.analytics`).
+ANALYTICS_KIND_MAX = 32
+ANALYTICS_KIND_RE = re.compile(rf"[a-z_]{{1,{ANALYTICS_KIND_MAX}}}")
 
 
 class Exhibit(Protocol):
@@ -69,9 +76,11 @@ class ExhibitContext:
         now: the kiosk clock (seconds); a fake clock in tests.
         log: the exhibit's logger.
         audio: the sound engine's small API, or ``None`` while the kiosk runs silent.
-        vision: the newest :class:`runtime.vision.processor.VisionFrame` (presence ``mask``,
-            ``flow``, ``people``, ``t_capture``), or ``None`` with no camera (a property read
-            through ``vision_fn``, which the engine points at the camera).
+        vision: the camera's newest :class:`runtime.vision.frame.VisionFrame` (presence
+            ``mask``, ``flow``, ``people``, ``t_capture``, and the calibration in
+            ``homography``: ``vision.screen_mask(vision.homography, size)``), or ``None`` with no
+            camera; a property read through ``vision_fn``, which the engine points at the frame
+            it made once for this camera frame (the same object for every read until the next).
         visit: the visit tracker (``visit.attract`` is True while nobody is there; ``state`` is
             idle / active / warning); ``None`` only in isolated tests.
         safe_mode: True after a crash loop: exhibits must not load models (draw a plain fallback).
@@ -91,7 +100,7 @@ class ExhibitContext:
     now: Callable[[], float]
     log: logging.Logger
     audio: Any = None
-    vision_fn: Callable[[], Any] | None = None
+    vision_fn: Callable[[], VisionFrame | None] | None = None
     visit: Any = None
     safe_mode: bool = False
     analytics: Any = None
@@ -102,7 +111,7 @@ class ExhibitContext:
         self.rng = np.random.default_rng(self.seed)
 
     @property
-    def vision(self) -> Any:
+    def vision(self) -> VisionFrame | None:
         return self.vision_fn() if self.vision_fn is not None else None
 
     @property
@@ -203,6 +212,12 @@ class ExhibitSpec:
     config_cls: type
     factory: str
     analytics_kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind in self.analytics_kinds:
+            if not isinstance(kind, str) or not ANALYTICS_KIND_RE.fullmatch(kind):
+                raise ValueError(f"exhibit {self.name!r}: analytics kind {kind!r} must be "
+                                 f"lowercase a-z and _, 1..{ANALYTICS_KIND_MAX} characters")
 
     def create(self, ctx: ExhibitContext, settings: Any) -> Exhibit:
         module_name, _, cls_name = self.factory.partition(":")

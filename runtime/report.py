@@ -7,10 +7,12 @@ Writes into ``--out``:
 
 * ``visits_per_hour.png`` — visits started per hour of day (from daily totals: any period),
 * ``visit_durations.png`` — histogram of visit lengths (raw events: the retention period only),
-* ``interactions_per_exhibit.png`` — touches, seeds planted, landmarks discovered, info opened,
+* ``interactions_per_exhibit.png`` — touches and every kind an exhibit records (seeds planted,
+  landmarks discovered, info opened…),
 * ``landmarks_discovered.png`` — discoveries per landmark,
 * ``daily.csv`` — one row per day and exhibit (all kiosks together): the count of every kind
-  and total visit seconds,
+  (the runtime's, the registered exhibits' declared ones, then any other kind in the data) and
+  total visit seconds,
 * ``kiosks.csv`` — the per-kiosk breakdown: one row per kiosk with its location, the databases
   read for it, its first and last day, the count of every kind, total and median visit seconds,
 * ``visits_per_kiosk.png`` — visits per kiosk,
@@ -30,10 +32,25 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from runtime.analytics import KINDS
+from runtime.analytics import RUNTIME_KINDS, known_kinds
 from runtime.fleet import Merged, merge
 
-INTERACTIONS = ("touch", "seed_planted", "landmark_discovered", "info_opened")
+# The runtime's kinds that count what a visitor did; every exhibit-declared kind does too.
+RUNTIME_INTERACTIONS = ("touch",)
+
+
+def kinds_in(merged: Merged) -> list[str]:
+    """The report's kind columns: the runtime's and the registered exhibits' declared kinds (so
+    the columns do not depend on the period), then any other kind the databases hold (an exhibit
+    retired since, or one this process did not register), sorted."""
+    known = list(known_kinds())
+    seen = {k for (k,) in merged.con.execute("SELECT DISTINCT kind FROM daily")}
+    return known + sorted(seen - set(known))
+
+
+def interactions(kinds: Sequence[str]) -> list[str]:
+    """Of ``kinds``, those that count a visitor's interaction (touches and exhibits' kinds)."""
+    return [k for k in kinds if k in RUNTIME_INTERACTIONS or k not in RUNTIME_KINDS]
 
 
 def _plot_bar(path: Path, labels: list[str], values: list[float], title: str, xlabel: str,
@@ -89,6 +106,8 @@ def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = Non
     """
     merged = merge([Path(db)] if isinstance(db, (str, Path)) else [Path(p) for p in db])
     con = merged.con
+    kinds = kinds_in(merged)
+    acts = interactions(kinds)
     lo = (date_from or dt.date(1970, 1, 1)).isoformat()
     hi = (date_to or dt.date(9999, 12, 31)).isoformat()
     out.mkdir(parents=True, exist_ok=True)
@@ -105,8 +124,8 @@ def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = Non
     _plot_hist(out / "visit_durations.png", durations)
 
     rows = q("SELECT exhibit, kind, SUM(count) FROM daily WHERE day BETWEEN ? AND ? AND kind IN "
-             f"({', '.join('?' * len(INTERACTIONS))}) GROUP BY exhibit, kind",
-             (lo, hi, *INTERACTIONS)).fetchall()
+             f"({', '.join('?' * len(acts))}) GROUP BY exhibit, kind",
+             (lo, hi, *acts)).fetchall()
     labels = [f"{e or '-'}\n{k}" for e, k, _ in rows]
     _plot_bar(out / "interactions_per_exhibit.png", labels, [c for _, _, c in rows],
               "Interactions per exhibit", "", "count", "#9d8df1")
@@ -127,13 +146,13 @@ def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = Non
             row["visit_seconds_total"] = round(total, 1)
     with open(csv_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["day", "exhibit", *KINDS, "visit_seconds_total"])
+        w.writerow(["day", "exhibit", *kinds, "visit_seconds_total"])
         for (day, exhibit), row in sorted(table.items()):
-            w.writerow([day, exhibit, *(row.get(k, 0) for k in KINDS),
+            w.writerow([day, exhibit, *(row.get(k, 0) for k in kinds),
                         row.get("visit_seconds_total", 0)])
-    kiosks = per_kiosk(merged, lo, hi)
+    kiosks = per_kiosk(merged, lo, hi, kinds)
     kiosks_path = out / "kiosks.csv"
-    columns = ["kiosk", "location", "databases", "first_day", "last_day", *KINDS,
+    columns = ["kiosk", "location", "databases", "first_day", "last_day", *kinds,
                "visit_seconds_total", "median_visit_s"]
     with open(kiosks_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -185,16 +204,21 @@ person. Visit lengths come from raw events, kept for the retention period.</p>
     return [out / p for p in pngs] + [csv_path, kiosks_path, out / "index.html"]
 
 
-def per_kiosk(merged: Merged, lo: str, hi: str) -> list[dict]:
-    """One dict per kiosk: the count of every kind, visit seconds, median visit, days, files."""
+def per_kiosk(merged: Merged, lo: str, hi: str, kinds: Sequence[str] | None = None
+              ) -> list[dict]:
+    """One dict per kiosk: the count of every kind, visit seconds, median visit, days, files.
+
+    ``kinds``: the kind keys every row has (default :func:`kinds_in`).
+    """
     q = merged.con.execute
+    kinds = kinds_in(merged) if kinds is None else kinds
     rows: dict[str, dict] = {}
     for kiosk in merged.kiosks():
         dbs = {s.db_id for s in merged.sources if s.kiosk == kiosk}
         dbs |= {r[0] for r in q("SELECT DISTINCT db FROM daily WHERE kiosk = ?", (kiosk,))}
         rows[kiosk] = {"kiosk": kiosk, "location": merged.locations.get(kiosk, ""),
                        "databases": len(dbs), "first_day": "", "last_day": "",
-                       **dict.fromkeys(KINDS, 0), "visit_seconds_total": 0.0,
+                       **dict.fromkeys(kinds, 0), "visit_seconds_total": 0.0,
                        "median_visit_s": 0.0}
     for kiosk, kind, count, total in q(
             "SELECT kiosk, kind, SUM(count), SUM(total) FROM daily WHERE day BETWEEN ? AND ? "

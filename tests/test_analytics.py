@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 from visitor_scripts import PushSource
 
-from runtime.analytics import KINDS, SCHEMA_VERSION, Analytics, AnalyticsConfig, connect, prune
+from runtime.analytics import (
+    SCHEMA_VERSION,
+    Analytics,
+    AnalyticsConfig,
+    connect,
+    known_kinds,
+    prune,
+)
 from runtime.app import Kiosk, OffscreenPresenter
 from runtime.clock import FakeTime
 from runtime.config import default_config
@@ -143,11 +150,13 @@ def test_nothing_stored_can_hold_an_image_or_a_trajectory(tmp_path):
               "VALUES (?, ?, ?, ?, ?, ?, ?)")
     with pytest.raises(sqlite3.IntegrityError):
         con.execute(insert, (0, "2026-11-24", 10, "numbers", "touch", 1, "x" * 49))
-    with pytest.raises(sqlite3.IntegrityError):
-        con.execute(insert, (0, "2026-11-24", 10, "numbers", "trajectory", 1, ""))
+    # A kind is a short lowercase word: no room for coordinates either.
+    for kind in ("trajectory:0.25,0.75", "x" * 33, "Position", ""):
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute(insert, (0, "2026-11-24", 10, "numbers", kind, 1, ""))
     with pytest.raises(ValueError):
         Analytics(tmp_path / "t.sqlite").record("position")
-    assert "position" not in KINDS and "image" not in KINDS
+    assert "position" not in known_kinds() and "image" not in known_kinds()
 
 
 def test_retention_prunes_raw_events_and_keeps_daily_totals(tmp_path):

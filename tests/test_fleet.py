@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.analytics import KINDS, MIGRATIONS, Analytics, AnalyticsConfig, connect
+from runtime.analytics import MIGRATIONS, Analytics, AnalyticsConfig, connect, known_kinds
 from runtime.fleet import FleetError, merge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def report_cli(tmp_path: Path, name: str, *dbs: Path) -> subprocess.CompletedPro
 def totals(out: Path) -> dict[str, float]:
     """Every kind's count (and visit seconds) summed over daily.csv."""
     rows = list(csv.DictReader(open(out / "daily.csv", encoding="utf-8")))
-    keys = [*KINDS, "visit_seconds_total"]
+    keys = [*known_kinds(), "visit_seconds_total"]
     return {k: round(sum(float(r[k]) for r in rows), 1) for k in keys}
 
 
