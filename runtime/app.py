@@ -61,6 +61,7 @@ from runtime.sources import PointerSource
 from runtime.stage import BUILTIN, EXHIBIT_FAULTS, MAX_FAILURES, Slot, Stage
 from runtime.store import ExhibitStore
 from runtime.timing import FrameStats, StageTimer
+from runtime.vision.frame import VisionFrame, VisionSource
 from runtime.visits import VisitTracker
 from runtime.vitals import Vitals
 
@@ -68,22 +69,6 @@ __all__ = ["BUILTIN", "EXHIBIT_FAULTS", "EXIT_TO_DESKTOP", "MAX_FAILURES", "Disp
            "FrameReport", "Kiosk", "OffscreenPresenter", "Presenter", "Slot", "replace_playlist"]
 
 log = logging.getLogger("kiosk")
-
-
-class CalibratedVision:
-    """A camera :class:`~runtime.vision.processor.VisionFrame` plus the calibration ``homography``
-    (camera-normalized → screen-normalized, or None), so exhibits can map its mask to the screen:
-    ``ctx.vision.screen_mask(ctx.vision.homography, size)``. Every other attribute is the
-    frame's own."""
-
-    __slots__ = ("frame", "homography")
-
-    def __init__(self, frame: Any, homography: Any):
-        self.frame = frame
-        self.homography = homography
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.frame, name)
 
 
 @dataclass
@@ -152,8 +137,10 @@ class Kiosk:
         self.pipeline: Pipeline = build_pipeline(cfg.input, self.size, [self.pointer, *sources],
                                                  homography)
         # The camera (if any) is the source that also hands out vision frames.
-        self.camera = next((s for s in sources if hasattr(s, "latest_vision")), None)
-        self.vision: Any = None
+        self.camera: VisionSource | None = next(
+            (s for s in sources if isinstance(s, VisionSource)), None)
+        self.vision: VisionFrame | None = None  # the camera's newest, with the calibration
+        self._camera_frame: VisionFrame | None = None  # ... as the camera handed it out
         self._vision_index = -1
         self.camera_latencies_ms: deque[float] = deque(maxlen=100_000)
         self.visit = VisitTracker(cfg.visits)
@@ -269,9 +256,7 @@ class Kiosk:
             for ev in pg_events:
                 self.pointer.handle(ev, t0)
             if self.camera is not None:
-                vf = self.camera.latest_vision()
-                if vf is None or self.vision is None or vf is not self.vision.frame:
-                    self.vision = CalibratedVision(vf, self.homography) if vf is not None else None
+                self._take_vision(self.camera.latest_vision())
             events = self.pipeline.poll(t0)
             for e in self.overlays.route(events, t0):
                 stage.tell("on_visitor", e)
@@ -299,11 +284,22 @@ class Kiosk:
         self.vitals.presented(t1)
         latencies = [(t1 - e.t) * 1000.0 for e in events]
         vf = self.vision
-        if vf is not None and vf.index != self._vision_index:  # (vf: a CalibratedVision)
+        if vf is not None and vf.index != self._vision_index:
             # camera_to_present: capture time → the first presented frame that used that frame.
             self._vision_index = vf.index
             self.camera_latencies_ms.append((t1 - vf.t_capture) * 1000.0)
         return FrameReport(events, t1, work_ms, stage.name, latencies)
+
+    def _take_vision(self, vf: VisionFrame | None) -> None:
+        """Hand exhibits the camera's newest frame with the calibration in ``homography``: made
+        once per new camera frame (or new calibration), so every read in a frame is the same
+        object and costs nothing."""
+        if vf is None:
+            self.vision = self._camera_frame = None
+        elif vf is not self._camera_frame or self.vision is None or \
+                self.vision.homography is not self.homography:
+            self._camera_frame = vf
+            self.vision = replace(vf, homography=self.homography)
 
     def _draw(self, alpha: float, now: float) -> None:
         """The stage, and the "still there?" hint over an exhibit (not over built-in screens)."""

@@ -12,7 +12,8 @@ Each frame the visitor events pass through :meth:`Overlays.route` before any exh
   to desktop (:data:`EXIT_TO_DESKTOP`, a second tap confirms it in the panel).
 
 Both draw over the exhibit (:meth:`Overlays.draw`); calibration replaces it while shown.
-Reads and writes its host (the :class:`~runtime.app.Kiosk`): ``admin``, ``camera``, ``vision``,
+Reads and writes its host (the :class:`~runtime.app.Kiosk`): ``admin``, ``camera`` (a
+:class:`~runtime.vision.frame.VisionSource`), ``vision`` (its newest frame, tracked people read),
 ``assets``, ``cfg.input``, ``size``, ``homography``, ``pipeline``, ``analytics``, ``stage``,
 ``reload`` and ``exit_code``.
 """

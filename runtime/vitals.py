@@ -9,7 +9,8 @@ today or the safe screen showing, else ``ok``.
 
 Reads from its host (the :class:`~runtime.app.Kiosk`) and never changes it: ``time_fn``,
 ``frames``, ``stages``, ``counters``, ``cfg``, the stage, hours and reload rooms, ``camera``,
-``vision``, ``audio``, ``analytics``, ``homography``, ``visit``, ``device`` and ``safe_mode``.
+``vision`` (a :class:`~runtime.vision.frame.VisionFrame`), ``audio``, ``analytics``, ``homography``,
+``visit``, ``device`` and ``safe_mode``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Modules (each documents its defaults and failure modes):
 
 * :mod:`~runtime.vision.settings` — ``[camera]`` (:class:`CameraConfig`).
+* :mod:`~runtime.vision.frame` — :class:`VisionFrame` (what exhibits read as ``ctx.vision``),
+  :class:`Person`, and the :class:`VisionSource` protocol the kiosk finds its camera by.
 * :mod:`~runtime.vision.capture` — :class:`FrameGrabber`: capture thread, newest frame only,
   reconnect with backoff.
 * :mod:`~runtime.vision.background`, :mod:`~runtime.vision.people`,

@@ -8,7 +8,9 @@ default 320×240, aspect kept):
     background (runtime.vision.background) → cleanup + people (runtime.vision.people)
     → tracker (runtime.vision.tracker) → motion field (runtime.vision.flow) + presence mask
 
-The result is a :class:`VisionFrame`, which is what exhibits read as ``ctx.vision``. Everything in
+The result is a :class:`~runtime.vision.frame.VisionFrame` (defined in :mod:`runtime.vision.frame`
+with :class:`~runtime.vision.frame.Person`; both stay importable from here), which is what
+exhibits read as ``ctx.vision``. Everything in
 it is normalized to the camera frame (``0..1``, origin top-left, mirrored when ``[camera] mirror``),
 so it is independent of the camera's resolution; the calibration homography maps it to the screen.
 
@@ -26,92 +28,18 @@ resized like any other. Timing: ``VisionFrame.process_ms`` is this stage's wall 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from runtime.vision.background import BackgroundModel
 from runtime.vision.flow import MotionField
+from runtime.vision.frame import Person, VisionFrame
 from runtime.vision.people import Detection, SizeModel, clean_mask, find_people
 from runtime.vision.settings import CameraConfig
 from runtime.vision.tracker import Tracker, TrackState
 
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """One tracked person in a :class:`VisionFrame` (camera-normalized, ``0..1``).
-
-    Attributes:
-        id: stable for the person's life in this tracker; the visitor id is ``f"cam:{id}"``.
-        pos: the configured anchor point (centre, feet or head) ``(x, y)``.
-        box: ``(x, y, w, h)`` of the body box.
-        velocity: ``(vx, vy)`` of the box centre in normalized units per second.
-        seen: detected in this frame (False: predicted through an occlusion).
-        occluded: hidden in a group or behind something, position predicted.
-        age_s: seconds since first seen.
-        still_s: seconds since the person last moved.
-    """
-
-    id: int
-    pos: tuple[float, float]
-    box: tuple[float, float, float, float]
-    velocity: tuple[float, float]
-    seen: bool
-    occluded: bool
-    age_s: float
-    still_s: float
-
-
-@dataclass(frozen=True)
-class VisionFrame:
-    """What the camera saw in one frame, for exhibits (``ctx.vision``) and diagnostics.
-
-    Attributes:
-        t_capture: when the frame was captured, on the kiosk clock (``time.perf_counter``);
-            ``present_time - t_capture`` is the camera-to-present latency.
-        index: frame number since the source started (1-based).
-        size_px: processing size ``(width, height)``.
-        people: confirmed people, in id order.
-        mask: ``(rows, cols)`` uint8 presence mask, 0 (nobody) … 255 (all foreground) per cell.
-        flow: ``(rows, cols, 2)`` float32 motion field in normalized units per second (x right,
-            y down), or ``None`` when ``[camera] flow`` is off.
-        mirrored: positions, mask and flow are mirrored left-right (``[camera] mirror``).
-        learning: the background is still being learned; nobody is reported yet.
-        process_ms: wall time of the vision stage for this frame.
-        homography: the calibration (camera-normalized → screen-normalized points, 3×3 float),
-            set by the kiosk on the frame it hands to exhibits; ``None`` when uncalibrated.
-    """
-
-    t_capture: float
-    index: int
-    size_px: tuple[int, int]
-    people: tuple[Person, ...] = ()
-    mask: np.ndarray = field(default_factory=lambda: np.zeros((60, 80), np.uint8))
-    flow: np.ndarray | None = None
-    mirrored: bool = False
-    learning: bool = False
-    process_ms: float = 0.0
-    homography: np.ndarray | None = None
-
-    def presence(self) -> float:
-        """Fraction ``0..1`` of the picture covered by people (mean of the mask)."""
-        return float(self.mask.mean()) / 255.0
-
-    def screen_mask(self, homography: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
-        """The mask warped to screen-normalized coordinates, ``(size[1], size[0])`` uint8.
-
-        ``homography`` maps camera-normalized to screen-normalized points (the calibration);
-        ``None`` only resizes.
-        """
-        w, h = size
-        if homography is None:
-            return cv2.resize(self.mask, (w, h), interpolation=cv2.INTER_LINEAR)
-        mh, mw = self.mask.shape
-        to_norm = np.diag([1.0 / mw, 1.0 / mh, 1.0])
-        to_px = np.diag([float(w), float(h), 1.0])
-        m = to_px @ np.asarray(homography, np.float64) @ to_norm
-        return cv2.warpPerspective(self.mask, m, (w, h), flags=cv2.INTER_LINEAR)
+__all__ = ["Person", "VisionFrame", "VisionProcessor", "fit_size"]
 
 
 def fit_size(frame_size: tuple[int, int], limit: tuple[int, int]) -> tuple[int, int]:
