@@ -180,9 +180,13 @@ def _check(path: Path, *, render: bool, out) -> int:
         out(f"{path}: {len(problems)} problem(s)")
         for p in problems:
             out(f"  {p}")
+        for w in cfg.warnings:
+            out(f"  warning: {w}")
         return 2
     names = ", ".join(e.exhibit for e in cfg.playlist)
     out(f"{path}: ok (schema {cfg.schema_version}; playlist: {names})")
+    for w in cfg.warnings:
+        out(f"  warning: {w}")
     for note in notes:
         out(f"  note: {note}")
     return 0

@@ -13,9 +13,10 @@ Failure modes: :func:`load_config` raises :class:`ConfigError` (with every probl
 file and, where there is one, the key path) for a missing/unreadable file, a file over
 :data:`MAX_CONFIG_BYTES`, text that is not UTF-8, invalid TOML (with its line), nesting too deep
 for the parser, or invalid values; it raises nothing else, whatever the file holds, and never
-half-applies. ``source`` and ``digest`` (the first 12 hex digits of the file's SHA-256, which
-``/metrics`` reports as the config version) are filled in by the loader and are not keys a file
-may set.
+half-applies. A key a section has retired (its ``RETIRED`` table) is not a problem: the value
+is ignored and ``warnings`` names the key and why (:func:`log_warnings`, ``kiosk.py check``).
+``source`` and ``digest`` (the first 12 hex digits of the file's SHA-256, which ``/metrics``
+reports as the config version) are filled in by the loader and are not keys a file may set.
 :func:`log_dir_problems` (for ``kiosk.py check``) tells whether ``[runtime] log_dir`` can be
 written.
 """
@@ -23,6 +24,7 @@ written.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -52,6 +54,8 @@ from runtime.settings import (
 from runtime.studio_settings import StudioConfig
 from runtime.vision.settings import CameraConfig
 from runtime.visits import VisitConfig
+
+log = logging.getLogger("kiosk.config")
 
 SCHEMA_VERSION = 1
 #: a curator's config is a few KiB; a bigger file is refused before it is read or parsed (a 50 MB
@@ -160,6 +164,9 @@ class KioskConfig:
     exhibits: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     source: str = field(default="", compare=False)
     digest: str = field(default="", compare=False)
+    #: retired keys the file still sets (value ignored), each naming the key and why; filled in
+    #: by the loader, shown by ``kiosk.py check`` and logged when a kiosk loads the file
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def exhibit(self, name: str) -> Any:
         """The settings object of exhibit ``name`` (defaults when the file has no table)."""
@@ -184,11 +191,12 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
 
     require()  # nothing registered is the program's mistake, not the curator's (RuntimeError)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     data = dict(data)
     exhibit_tables = data.pop("exhibits", {})
     if "schema_version" not in data:
         problems.append(Problem("schema_version", f"missing; this kiosk reads {SCHEMA_VERSION}"))
-    cfg = build(KioskConfig, data, "", problems, also=("exhibits",))
+    cfg = build(KioskConfig, data, "", problems, also=("exhibits",), warnings=warnings)
     if cfg is not None and not cfg.analytics.db_path.strip():
         # an empty path would make SQLite open the config folder itself and fail at start
         problems.append(Problem("analytics.db_path", "must not be empty (a file name such as "
@@ -206,7 +214,8 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
         elif not isinstance(table, dict):
             problems.append(Problem(f"exhibits.{name}", "must be a table"))
         else:
-            exhibits[name] = build(REGISTRY[name].config_cls, table, f"exhibits.{name}", problems)
+            exhibits[name] = build(REGISTRY[name].config_cls, table, f"exhibits.{name}", problems,
+                                   warnings=warnings)
     for name, spec in REGISTRY.items():
         exhibits.setdefault(name, spec.config_cls())
     if problems:
@@ -215,7 +224,16 @@ def parse_config(data: dict, *, source: str = "", text: str | None = None) -> Ki
         raise ConfigError(problems, source)
     assert cfg is not None
     digest = hashlib.sha256(text.encode()).hexdigest()[:12] if text is not None else ""
-    return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source, digest=digest)
+    if warnings and text is not None:
+        warnings = locate(warnings, toml_key_lines(text))
+    return replace(cfg, exhibits=types.MappingProxyType(exhibits), source=source, digest=digest,
+                   warnings=tuple(warnings))
+
+
+def log_warnings(cfg: KioskConfig) -> None:
+    """Log each of ``cfg.warnings`` once (the kiosk at start and at each reload it reads)."""
+    for w in cfg.warnings:
+        log.warning("config %s: %s", cfg.source or "(in memory)", w)
 
 
 def _refusal(path: Path, message: str, line: int | None = None) -> ConfigError:

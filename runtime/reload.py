@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from runtime.config import KioskConfig, asset_problems, load_config
+from runtime.config import KioskConfig, asset_problems, load_config, log_warnings
 from runtime.settings import ConfigError, Problem
 
 log = logging.getLogger("kiosk.reload")
@@ -75,6 +75,7 @@ def validate_file(path: Path) -> KioskConfig:
                                         f"{str(err)[:120]}")], str(path)) from None
     if problems:
         raise ConfigError(problems, str(path))
+    log_warnings(cfg)  # retired keys in the changed file, once per change read
     return cfg
 
 

@@ -20,7 +20,7 @@ import signal
 import time
 from pathlib import Path
 
-from runtime.config import KioskConfig
+from runtime.config import KioskConfig, log_warnings
 from runtime.identity import kiosk_id
 from runtime.logs import setup_logging
 from runtime.visitors import visitor_sources
@@ -124,6 +124,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     log_dir = Path(cfg.runtime.log_dir)
     log_dir = log_dir if log_dir.is_absolute() else base / log_dir
     setup_logging(cfg.runtime.log_level, log_dir, kiosk=kiosk_id(cfg.kiosk))
+    log_warnings(cfg)  # retired keys, once, now that the log goes to its file
     os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
     os.environ.setdefault("SDL_MOUSE_TOUCH_EVENTS", "0")  # real mice never fake touches
     # A fixed X11 class lets technicians' tools (xdotool, window rules) find the kiosk window.

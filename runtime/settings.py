@@ -10,7 +10,9 @@ allowed range or choices. :func:`build` turns a parsed TOML table into that data
 Supported field types: ``bool``, ``int``, ``float``, ``str``, fixed-length tuples of those
 (``tuple[int, int]``), variable tuples (``tuple[float, ...]``), a nested section, and a tuple of
 sections (TOML arrays of tables). Unknown keys are errors, and so are a section's internal
-fields (dataclass fields not declared with :func:`setting`, such as the config's ``source``). Every
+fields (dataclass fields not declared with :func:`setting`, such as the config's ``source``);
+a key the section has *retired* (its ``RETIRED`` class table, see :func:`retired_keys`) is
+accepted with a warning that names it and says why, its value ignored. Every
 string has a length limit (``max_len``, else :data:`MAX_TEXT`), so a 50 MB caption is refused by
 ``kiosk.py check`` instead of reaching the renderer. A section may define
 ``check(self) -> list[tuple[str, str]]`` for cross-field rules; it returns ``(key, message)``.
@@ -158,16 +160,17 @@ def _is_section(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
-def _value(tp: Any, value: Any, path: str, meta: dict, out: list[Problem]) -> Any:
+def _value(tp: Any, value: Any, path: str, meta: dict, out: list[Problem],
+           warnings: list[Problem] | None = None) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _value(args[0], value, path, meta, out)
+        return _value(args[0], value, path, meta, out, warnings)
     if _is_section(tp):
         if not isinstance(value, dict):
             out.append(Problem(path, f"must be a table, got {_fmt(value)}"))
             return None
-        return build(tp, value, path, out)
+        return build(tp, value, path, out, warnings=warnings)
     if origin is tuple:
         args = typing.get_args(tp)
         if not isinstance(value, (list, tuple)):
@@ -187,7 +190,7 @@ def _value(tp: Any, value: Any, path: str, meta: dict, out: list[Problem]) -> An
         items, bad = [], False
         for i, item in enumerate(value):
             item_tp = args[0] if variable else args[i]
-            got = _value(item_tp, item, f"{path}[{i}]", meta, out)
+            got = _value(item_tp, item, f"{path}[{i}]", meta, out, warnings)
             bad |= got is None
             items.append(got)
         return None if bad else tuple(items)
@@ -196,20 +199,47 @@ def _value(tp: Any, value: Any, path: str, meta: dict, out: list[Problem]) -> An
     raise TypeError(f"unsupported config field type {tp!r} at {path}")
 
 
+def retired_keys(cls: type) -> dict[str, str]:
+    """``cls.RETIRED``: keys the section no longer has, each with why (``{}`` when none).
+
+    A section declares ``RETIRED: ClassVar[dict[str, str]] = {"idle_s": "no longer used: …"}``
+    when it drops a key, so that a config written for an older kiosk still loads: the key is
+    accepted, its value ignored, and the reason reported as a warning. Raises ``TypeError`` (a
+    programming error) when a retired key is still a setting or the table is not ``str → str``.
+    """
+    retired = getattr(cls, "RETIRED", None) or {}
+    if not isinstance(retired, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in retired.items()):
+        raise TypeError(f"{cls.__name__}.RETIRED must map key names to non-empty reasons")
+    live = {f.name for f in dataclasses.fields(cls) if "doc" in f.metadata}
+    if live & set(retired):
+        raise TypeError(f"{cls.__name__}.RETIRED names settings it still has: "
+                        f"{', '.join(sorted(live & set(retired)))}")
+    return retired
+
+
 def build(cls: type, data: dict, path: str, out: list[Problem],
-          also: tuple[str, ...] = ()) -> Any:
+          also: tuple[str, ...] = (), *, warnings: list[Problem] | None = None) -> Any:
     """Validate ``data`` (a parsed TOML table) into a frozen ``cls``.
 
     Appends every problem to ``out`` (key paths prefixed with ``path``) and returns ``None`` when
     there were any inside this section; otherwise the instance. ``also`` names keys the caller
-    validates itself (listed as allowed in messages; ``data`` must not hold them).
+    validates itself (listed as allowed in messages; ``data`` must not hold them). A retired key
+    (:func:`retired_keys`) is no problem: its value is ignored and a :class:`Problem` naming the
+    key and the reason goes to ``warnings`` (nowhere when ``None``).
     """
     hints = typing.get_type_hints(cls)
     # Only fields declared with setting() are keys a config may set; the others are internal
     # (KioskConfig.source is filled in by the loader and must not be set from the file).
     fields = {f.name: f for f in dataclasses.fields(cls) if "doc" in f.metadata}
+    retired = retired_keys(cls)
     before = len(out)
     for key in data:
+        if key in retired:
+            if warnings is not None:
+                warnings.append(Problem(_join(path, key), f"retired, value ignored "
+                                        f"({retired[key]})"))
+            continue
         if key not in fields:
             allowed = ", ".join((*fields, *also)) or "(none)"
             out.append(Problem(_join(path, short_text(key, 60)),
@@ -218,7 +248,8 @@ def build(cls: type, data: dict, path: str, out: list[Problem],
     for name, f in fields.items():
         if name not in data:
             continue
-        got = _value(hints[name], data[name], _join(path, name), dict(f.metadata), out)
+        got = _value(hints[name], data[name], _join(path, name), dict(f.metadata), out,
+                     warnings)
         if got is not None:
             kwargs[name] = got
     if len(out) > before:
