@@ -138,17 +138,17 @@ def test_light_that_reaches_a_landmark_discovers_it(pygame_headless):
     run = Run(walk("cam:1", [start, acc], stay_s=2.0, leave=False), audio=audio)
     try:
         run.until(0.5)
-        assert run.ex.found == {}  # still far away
+        assert run.ex.discovery.found == {}  # still far away
         run.until(4.0)
         ex = run.ex
-        assert set(ex.found) == {ACC}
-        assert ex.found[ACC].owner == "cam:1"
-        assert [c.index for c in ex.cards] == [ACC]
+        assert set(ex.discovery.found) == {ACC}
+        assert ex.discovery.found[ACC].owner == "cam:1"
+        assert [c.index for c in ex.deck.cards] == [ACC]
         assert ("landmark_discovered", "city", "1") in run.analytics.events
         assert [name for name, _ in audio.calls] == ["discover"]
         assert ex.light.level_at(*acc) > 0.5  # the city shines where the visitor is
         # the card is bilingual and sits beside the landmark, not on the visitor
-        card = ex.cards[0]
+        card = ex.deck.cards[0]
         x, y, w, h = card.rect
         px, py = acc[0] * SIZE[0], acc[1] * SIZE[1]
         assert not (x <= px <= x + w and y <= py <= y + h)
@@ -167,7 +167,7 @@ def test_the_trail_fades_slowly_behind_a_visitor(pygame_headless):
         run.until(4.0)
         later = ex.light.level_at(0.4, 0.9)
         assert 0.02 < later < behind  # ...fading slowly, not at once
-        assert ex.found == {}
+        assert ex.discovery.found == {}
     finally:
         run.close()
 
@@ -180,17 +180,17 @@ def test_a_touch_discovers_a_landmark_and_a_touch_closes_its_card(pygame_headles
         run.tap(landmark_pos(SONGJEONG))
         run.until(0.6)
         ex = run.ex
-        assert set(ex.found) == {SONGJEONG}
-        assert ex.found[SONGJEONG].owner.startswith("touch:")
-        assert [c.index for c in ex.cards] == [SONGJEONG]
-        x, y, w, h = ex.cards[0].rect
+        assert set(ex.discovery.found) == {SONGJEONG}
+        assert ex.discovery.found[SONGJEONG].owner.startswith("touch:")
+        assert [c.index for c in ex.deck.cards] == [SONGJEONG]
+        x, y, w, h = ex.deck.cards[0].rect
         run.tap(((x + w / 2) / SIZE[0], (y + h / 2) / SIZE[1]), finger=1)
         run.frame()
-        assert ex.cards == []
+        assert ex.deck.cards == []
         # touching the landmark again reopens its card (counted as info_opened)
         run.tap(landmark_pos(SONGJEONG), finger=2)
         run.frame()
-        assert [c.index for c in ex.cards] == [SONGJEONG]
+        assert [c.index for c in ex.deck.cards] == [SONGJEONG]
         assert ("info_opened", "city", "5") in run.analytics.events
         assert [n for n, _ in audio.calls] == ["discover"]
     finally:
@@ -203,10 +203,10 @@ def test_cards_close_by_themselves(pygame_headless):
         run.until(0.1)
         run.tap(landmark_pos(GIST))
         run.until(2.0)
-        assert [c.index for c in run.ex.cards] == [GIST]
+        assert [c.index for c in run.ex.deck.cards] == [GIST]
         run.until(3.5)
-        assert run.ex.cards == []
-        assert GIST in run.ex.found  # the discovery stays for the visit
+        assert run.ex.deck.cards == []
+        assert GIST in run.ex.discovery.found  # the discovery stays for the visit
     finally:
         run.close()
 
@@ -218,7 +218,7 @@ def test_a_card_moves_off_another_visitor(pygame_headless):
         run.tap(landmark_pos(STATION))
         run.until(0.5)
         ex = run.ex
-        card = ex.cards[0]
+        card = ex.deck.cards[0]
         x, y, w, h = card.target
         spot = ((x + w / 2) / SIZE[0], (y + h / 2) / SIZE[1])
         # someone else walks in and stands right where the card is
@@ -226,9 +226,9 @@ def test_a_card_moves_off_another_visitor(pygame_headless):
         run.until(1.5)
         from exhibits.city.cards import circle_overlap
 
-        if ex.cards:  # moved away, or closed when nowhere was free
-            (cx, cy, r), = ex._visitor_areas(card.owner)
-            assert circle_overlap(ex.cards[0].target, cx, cy, r) == 0
+        if ex.deck.cards:  # moved away, or closed when nowhere was free
+            (cx, cy, r), = ex.deck.visitor_areas(card.owner)
+            assert circle_overlap(ex.deck.cards[0].target, cx, cy, r) == 0
     finally:
         run.close()
 
@@ -242,17 +242,17 @@ def test_finding_every_landmark_celebrates_and_a_visit_end_resets(pygame_headles
             run.tap(landmark_pos(i), finger=i)
             run.until(run.t + 0.2)
         ex = run.ex
-        assert set(ex.found) == set(range(7))
-        assert ex.celebrate_t is not None
+        assert set(ex.discovery.found) == set(range(7))
+        assert ex.discovery.celebrate_t is not None
         assert [n for n, _ in audio.calls].count("discover") == 7
         assert [n for n, _ in audio.calls][-1] == "celebrate"
-        assert all(ex._edge_lit(a, b) == 1.0 for a, b in ex.edges)
+        assert all(ex.discovery.edge_lit(a, b, ex.t) == 1.0 for a, b in ex.edges)
         labels = sorted(lab for k, _, lab in run.analytics.events if k == "landmark_discovered")
         assert labels == ["1", "2", "3", "4", "5", "6", "7"]
         run.until(run.t + 3.0)
-        assert ex.celebrate_t is not None  # calm, fully lit state after the celebration
+        assert ex.discovery.celebrate_t is not None  # calm, fully lit state after the celebration
         ex.on_visit_end()
-        assert ex.found == {} and ex.cards == [] and ex.celebrate_t is None
+        assert ex.discovery.found == {} and ex.deck.cards == [] and ex.discovery.celebrate_t is None
     finally:
         run.close()
 
@@ -263,7 +263,7 @@ def test_audio_failures_never_reach_the_visitor(pygame_headless):
         run.until(0.1)
         run.tap(landmark_pos(PARK))
         run.until(0.5)
-        assert PARK in run.ex.found
+        assert PARK in run.ex.discovery.found
     finally:
         run.close()
 
@@ -274,36 +274,160 @@ def test_attract_mode_ghosts_light_the_constellation(pygame_headless):
         run.until(3.0)
         ex = run.ex
         assert ex.quiet and ex.ctx.visit.attract
-        assert ex.found == {}
+        assert ex.discovery.found == {}
         lit = ex.light.bbox()
         assert lit is not None  # the ghost walkers leave light behind them
         # ghosts are on the constellation's edges
-        for g in ex.ghosts:
+        for g in ex.ghost_walk.walkers:
             assert (g.a, g.b) in ex.edges or (g.b, g.a) in ex.edges
         assert ex.brightness < 0.6  # the map is dim while nobody is there
     finally:
         run.close()
 
 
+def test_without_a_visit_tracker_the_map_never_rests(pygame_headless):
+    """Quiet (dim map, ghosts, no discoveries) comes only from the kiosk's visits; an exhibit
+    built without a tracker (isolated use) stays awake however long nobody is there."""
+    from exhibits.city.exhibit import CityExhibit
+
+    run = Run()
+    try:
+        ctx = dataclasses.replace(run.kiosk.context("city"), visit=None)
+        ex = CityExhibit(ctx, run.kiosk.cfg.exhibit("city"))
+        ex.enter()
+        try:
+            start = [(g.a, g.b, g.progress) for g in ex.ghost_walk.walkers]
+            for _ in range(int(60 * FPS)):  # a minute with nobody there
+                ex.update(1 / FPS)
+            assert not ex.quiet and ex.brightness > 0.99
+            assert [(g.a, g.b, g.progress) for g in ex.ghost_walk.walkers] == start  # no ghosts
+            assert ex.light.bbox() is None  # so no light was left either
+        finally:
+            ex.leave()
+    finally:
+        run.close()
+
+
+def test_camera_silhouettes_light_the_map_through_the_frames_own_calibration(pygame_headless):
+    """``ctx.vision`` is a VisionFrame carrying its calibration; each new frame lights the
+    silhouettes once, a frame still learning the background lights nothing."""
+    from exhibits.city.exhibit import CityExhibit
+    from runtime.vision.processor import VisionFrame
+
+    mask = np.zeros((60, 80), np.uint8)
+    mask[:, :40] = 255  # somebody fills the camera's left half
+    flip = np.array([[-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # mirror left-right
+    frames = {"now": VisionFrame(0.0, 1, (80, 60), mask=mask, learning=True)}
+    run = Run()
+    try:
+        ctx = dataclasses.replace(run.kiosk.context("city"), visit=None,
+                                  vision_fn=lambda: frames["now"])
+        ex = CityExhibit(ctx, run.kiosk.cfg.exhibit("city"))
+        ex.enter()
+        try:
+            ex.update(1 / FPS)
+            assert ex.light.bbox() is None  # still learning: nothing shown
+            frames["now"] = VisionFrame(0.1, 2, (80, 60), mask=mask, homography=flip)
+            ex.update(1 / FPS)
+            assert ex.light.level_at(0.8, 0.5) > 0.2  # mirrored by the calibration
+            assert ex.light.level_at(0.2, 0.5) < 0.02
+        finally:
+            ex.leave()
+    finally:
+        run.close()
+
+
 # --- cards and text ------------------------------------------------------------------------------
 
-def test_re_entering_reuses_the_static_layout_and_a_new_palette_does_not(pygame_headless):
-    """The kiosk re-enters the exhibit at every rotation: badges and cards are made once."""
+def test_re_entering_reuses_the_kiosks_store_and_a_new_palette_does_not(pygame_headless):
+    """The kiosk builds a new exhibit at every showing: what costs time to make (badge layout,
+    cards, the map's layers, the glow's plain texture) is kept in the kiosk's store for City and
+    made once; a new palette makes new cards and map but keeps the layout; another kiosk has a
+    store of its own."""
+    from exhibits.city.exhibit import CityExhibit
+
     run = Run()
     first = run.ex
+    store = run.kiosk.stores["city"]
+    assert first.ctx.store is store
     again = run.kiosk._factory("city", run.kiosk.context("city"))
+    settings = run.kiosk.cfg.exhibit("city")
+    dusk = CityExhibit(run.kiosk.context("city"), dataclasses.replace(settings, palette="dusk"))
     again.enter()
+    dusk.enter()
     try:
-        assert again.badges is first.badges and again._card_surfs is first._card_surfs
+        assert again.badge_pass.rects is first.badge_pass.rects
+        assert again.deck.surfs is first.deck.surfs
+        assert again.basemap.layers is first.basemap.layers
+        assert again.glow._fallback is first.glow._fallback
+        assert dusk.deck.surfs is not first.deck.surfs
+        assert dusk.basemap.layers is not first.basemap.layers
+        assert dusk.badge_pass.rects is first.badge_pass.rects  # same screen and labels
     finally:
         again.leave()
+        dusk.leave()
         run.close()
-    dusk = Run(palette="dusk")
+    other = Run()
     try:
-        assert dusk.ex._card_surfs is not first._card_surfs
-        assert dusk.ex.badges == first.badges  # same screen and labels: same layout
+        assert other.kiosk.stores["city"] is not store
+        assert other.ex.deck.surfs is not first.deck.surfs
     finally:
-        dusk.close()
+        other.close()
+
+
+def test_the_start_up_warm_up_prepares_all_that_the_first_showing_keeps(pygame_headless):
+    """The warm-up enters City with the kiosk's store for City, so the first real showing makes
+    nothing new (no ~150 ms stall on the frame where the rotation first reaches City)."""
+    from runtime.app import Kiosk, OffscreenPresenter, replace_playlist
+    from runtime.clock import FakeTime
+
+    cfg = replace_playlist(default_config(), ("diagnostic", 60.0), ("city", 60.0))
+    cfg = cfg.with_overrides(size=SIZE)
+    clock = FakeTime(0.0)
+    kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=clock)
+    kiosk.start()
+    try:
+        store = kiosk.stores["city"]
+        warmed = set(store.keys())
+        assert {k[0] for k in warmed} >= {"landmarks.last_good", "badges", "cards", "basemap",
+                                          "glow.fallback"}
+        kiosk.show("city", cut=True)
+        kiosk.frame()
+        clock.advance(1 / FPS)
+        assert kiosk.current.name == "city" and not kiosk.failures, kiosk.last_error
+        assert set(store.keys()) == warmed
+    finally:
+        kiosk.stop()
+
+
+def test_a_refused_landmark_file_keeps_the_last_good_one_of_this_kiosk(tmp_path,
+                                                                        pygame_headless, caplog):
+    """Hot reload does not run ``check_assets``: a broken edit keeps the last file that read
+    well (kept in the kiosk's store, not in the process), else the shipped file shows."""
+    from exhibits.city.exhibit import CityExhibit
+    from runtime.assets import ASSETS_DIR
+
+    path = tmp_path / "mine.csv"
+    good = (ASSETS_DIR / "landmarks" / "gwangju.csv").read_text(encoding="utf-8")
+    path.write_text(good.replace("Asia Culture Center", "My Culture Center"), encoding="utf-8")
+    run = Run(landmarks_file=str(path))
+    try:
+        assert run.ex.landmarks[ACC].name_en == "My Culture Center (ACC)"
+        path.write_text("id,name_ko\n1,broken\n", encoding="utf-8")
+        settings = run.kiosk.cfg.exhibit("city")
+        again = CityExhibit(run.kiosk.context("city"), settings)
+        again.enter()
+        again.leave()
+        assert again.landmarks[ACC].name_en == "My Culture Center (ACC)"
+        assert "keeping the last good landmarks" in caplog.text
+    finally:
+        run.close()
+    fresh = Run(landmarks_file=str(path))  # a new kiosk has no last good copy
+    try:
+        assert fresh.ex.landmarks[ACC].name_en == "Asia Culture Center (ACC)"
+        assert "showing the shipped landmarks/gwangju.csv instead" in caplog.text
+    finally:
+        fresh.close()
 
 
 def test_cards_are_bilingual_with_hangul_glyphs(hangul_font, pygame_headless):
@@ -412,7 +536,7 @@ def test_the_model_paths_run_with_untrained_weights(tmp_path, monkeypatch, pygam
             time.sleep(0.01)
         atlas, fid = ex.pictos.latest_rgba()
         assert atlas.shape == (44, 44 * 7, 4)
-        assert ex._icon_surface(ACC, 1.0) is not None  # the NCA's frame, scaled to the icon
+        assert ex.badge_pass.icon(ACC, 1.0) is not None  # the NCA's frame, scaled to the icon
         texture, tid = ex.glow.latest()
         assert texture.shape == (ex.light.rows, ex.light.cols, 3) and tid >= 1
         assert ex.glow.worker.error is None and ex.pictos.worker.error is None
@@ -454,7 +578,7 @@ def test_without_weights_the_pictograms_are_drawn(tmp_path, monkeypatch, pygame_
         run.until(0.1)
         run.tap(landmark_pos(ACC))
         run.until(2.0)
-        icon = ex._icon_surface(ACC, 1.0)
+        icon = ex.badge_pass.icon(ACC, 1.0)
         assert icon.get_width() == ex.icon_px
     finally:
         run.close()
@@ -485,7 +609,7 @@ def test_trained_landmark_weights_grow_the_pictograms():
 def test_ten_minutes_of_simulated_crowds(pygame_headless):
     """Waves of up to six visitors for 10 minutes (fake clock, 20 fps, tiny screen): no errors,
     visits end and reset, memory structures stay bounded."""
-    cfg = city_config(idle_s=15.0, light_cells=64)
+    cfg = city_config(light_cells=64)
     cfg = dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, fps=20),
                               visits=dataclasses.replace(cfg.visits, idle_s=12.0, warning_s=3.0))
     crowd = SimulatedVisitors(7, max_visitors=6, arrival_s=1.0, busy_s=70.0, quiet_s=40.0)
@@ -496,12 +620,12 @@ def test_ten_minutes_of_simulated_crowds(pygame_headless):
             kiosk.frame()
             clock.advance(1 / 20)
             ex = kiosk.current.exhibit
-            found_max = max(found_max, len(ex.found))
-            cards_max = max(cards_max, len(ex.cards))
+            found_max = max(found_max, len(ex.discovery.found))
+            cards_max = max(cards_max, len(ex.deck.cards))
         assert not kiosk.failures, kiosk.last_error
         assert kiosk.visit.visits >= 4
         assert found_max >= 3 and cards_max <= 3
-        assert len(ex.bursts) < 20 and len(ex.colours) <= 6 and len(ex._texts) <= 257
+        assert len(ex.discovery.bursts) < 20 and len(ex.colours) <= 6 and len(ex.kit.texts) <= 257
         assert np.isfinite(ex.light.glow).all() and ex.light.glow.max() <= 1.0 + 1e-6
     finally:
         kiosk.stop()

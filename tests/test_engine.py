@@ -194,11 +194,9 @@ def test_a_new_exhibit_learns_who_is_already_there(pygame_headless):
 
 
 def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, caplog):
-    from exhibits.city import exhibit as city_module
     from runtime.app import Kiosk, OffscreenPresenter
     from runtime.clock import FakeTime
 
-    city_module._STATIC.clear()
     cfg = replace_playlist(default_config(), ("diagnostic", 60.0), ("city", 60.0),
                            ("diagnostic", 60.0))
     rec = AnalyticsRecorder()
@@ -208,7 +206,8 @@ def test_start_warms_up_the_later_playlist_exhibits_silently(pygame_headless, ca
     try:
         assert "warmed up exhibit city" in caplog.text
         assert "warmed up exhibit diagnostic" not in caplog.text  # shown first: entered anyway
-        assert any(k[0] == "badges" for k in city_module._STATIC)  # its layout is cached now
+        # its layout is kept in the kiosk's store for City, where its first showing looks
+        assert any(k[0] == "badges" for k in kiosk.stores["city"].keys())
         assert rec.rows == [("exhibit_shown", "diagnostic", "")]  # the warm-up is not a showing
         assert kiosk.current.name == "diagnostic" and kiosk.failures == {}
     finally:

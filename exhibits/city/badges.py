@@ -4,7 +4,7 @@ A badge (the icon, ``icon_px`` square, over the Korean name in bold and the Engl
 near its landmark. :func:`relax_badges` places all of them at once: each starts above its dot,
 badges push each other apart along their smaller overlap, keep off every landmark's dot, are
 pulled gently home and kept between the title and the strip (300 rounds; ~100 ms for seven
-landmarks, so the exhibit keeps the result for the process, see ``exhibits.city.exhibit``).
+landmarks, so the exhibit keeps the result in ``ctx.store``, see ``exhibits.city.prepared``).
 
 :class:`Badges` draws the landmarks: undiscovered ones as a slowly shimmering ring while
 someone is there; a discovered one with a halo in its discoverer's colour, its dot lit, a leader

@@ -4,7 +4,10 @@ north arrow, scale bar and title, drawn once per showing.
 Two full-screen layers are made at ``enter``: ``bright`` (the map as it is while visitors are
 there) and ``dim`` (the same, multiplied by ``dim_level``, for attract mode). :meth:`BaseMap.draw`
 blits one of them, or both mixed by the exhibit's eased ``brightness``. The sky's haze and the
-contour rings' wobble are seeded, so the map is the same for a seed.
+contour rings' wobble draw from their own named random streams (``city.basemap.haze`` and
+``city.basemap.contours``, :meth:`runtime.exhibit.ExhibitContext.rng_for`), so the map is the same
+for a seed. The exhibit keeps the layers across showings (:mod:`exhibits.city.prepared`);
+:meth:`BaseMap.build` makes a new dict each time and never writes into one it handed out.
 
 The graticule is drawn every 0.05° of real latitude and longitude and labelled at the map's
 edge; contour rings (0.6 to 3.6 km) surround every landmark of kind ``mountain``, to scale.
@@ -54,7 +57,8 @@ class BaseMap:
             bright.set_alpha(None)
 
     def forget(self) -> None:
-        self.layers = {}  # rebound, not cleared: the layers may be shared with a cache
+        """Drop this instance's hold on the layers (the exhibit leaves)."""
+        self.layers = {}  # rebound, not cleared: the store may keep the same dict for later
 
     def _sky(self) -> pygame.Surface:
         """The sky gradient with a vignette and a seeded haze, at screen size."""
@@ -68,7 +72,7 @@ class BaseMap:
         # a soft vignette and a seeded haze, like city light on low clouds
         d = np.hypot((xx / sw - 0.5) * 1.6, (yy / sh - 0.45) * 1.2)
         img *= np.clip(1.15 - 0.55 * d, 0.45, 1.1)[..., None]
-        rng = np.random.default_rng(self.ctx.seed + 35)
+        rng = self.ctx.rng_for("city.basemap.haze")
         coarse = pygame.Surface((17, 10))
         pygame.surfarray.blit_array(coarse, rng.integers(0, 256, (17, 10, 3), dtype=np.uint8))
         haze = pygame.surfarray.array3d(pygame.transform.smoothscale(coarse, (sw, sh)))
@@ -78,7 +82,8 @@ class BaseMap:
         return pygame.transform.smoothscale(small, (w, h))
 
     def build(self) -> dict[str, pygame.Surface]:
-        """Make the ``bright`` and ``dim`` layers (~35-100 ms at 1080p); returns them."""
+        """Make the ``bright`` and ``dim`` layers (~35-100 ms at 1080p), keep them in
+        :attr:`layers` and return them."""
         w, h = self.ctx.size
         pal = self.palette
         base = self._sky()
@@ -100,7 +105,7 @@ class BaseMap:
                                                                   - small.get_height()))
         # Mudeungsan: contour rings around every mountain landmark (stylised, to scale in km)
         km = self.proj.px_per_km
-        rng = np.random.default_rng(self.ctx.seed + 1187)
+        rng = self.ctx.rng_for("city.basemap.contours")
         for i, lm in enumerate(self.landmarks):
             if lm.kind != "mountain":
                 continue
@@ -145,9 +150,9 @@ class BaseMap:
         base.blit(s1, (x0, y0))
         base.blit(t_en.render(self.settings.title_en, True, pal["dim_text"]),
                   (x0 + 2, y0 + s1.get_height()))
-        self.layers["bright"] = base.convert() if pygame.display.get_surface() else base
-        dim = self.layers["bright"].copy()
+        bright = base.convert() if pygame.display.get_surface() else base
+        dim = bright.copy()
         k = int(255 * self.settings.dim_level)
         dim.fill((k, k, k), special_flags=pygame.BLEND_RGB_MULT)
-        self.layers["dim"] = dim
+        self.layers = {"bright": bright, "dim": dim}
         return self.layers

@@ -8,7 +8,8 @@ landmark's id. Once every landmark is found the celebration begins: every connec
 running along them (leaving light behind), a burst at each landmark in turn and a chime, for
 ``celebration_s``; then the map stays fully lit until the visit resets.
 
-Nothing is discovered while the map is quiet (attract mode, or nobody there for ``idle_s``).
+Nothing is discovered while the map is quiet (the kiosk's attract mode, between visits); the
+exhibit calls :meth:`Discovery.reset` when the kiosk's visit ends.
 """
 
 from __future__ import annotations

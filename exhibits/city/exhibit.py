@@ -15,9 +15,11 @@ What a visitor sees:
   landmarks glow. Touching a card closes it; touching a discovered landmark reopens it.
 - All found: a celebration (every connection lit with travelling sparks, bursts of light, a
   chime, a message), then a calm, fully lit map until the visit ends.
-- Attract mode (nobody there): ghost walkers travel along the constellation lighting paths, and
-  a bilingual hint invites visitors. A visit's discoveries reset when the kiosk's visit ends, or
-  after ``idle_s`` with nobody present.
+- Attract mode (between the kiosk's visits, ``ctx.visit.attract``): the map dims, ghost walkers
+  travel along the constellation lighting paths, a bilingual hint invites visitors, and nothing
+  is discovered. A visit's discoveries reset when the kiosk's visit ends (:meth:`on_visit_end`,
+  after ``[visits] idle_s`` with nobody there); City keeps no idle timer of its own. Without a
+  visit tracker (``ctx.visit`` is None: isolated tests) the map never rests.
 
 The rooms this class owns and calls (each module's docstring has its rules):
 
@@ -28,7 +30,12 @@ The rooms this class owns and calls (each module's docstring has its rules):
 ``badges``     each landmark's badge (icon over names) and how a found landmark shines
 ``basemap``    the static map layers (bright and dim)
 ``passes``     the other drawing passes: glow, edges, visitors' cores, bursts, the strip
+``prepared``   what is made once and kept in ``ctx.store`` across showings (layout, cards, map)
 =============  ==================================================================================
+
+Randomness: each random use draws its own named stream of the config's seed (``city.ghosts``,
+``city.glow``, ``city.pictograms``, ``city.basemap.*``, ``city.glow.plain``; see
+:meth:`runtime.exhibit.ExhibitContext.seed_for`), so a render repeats for a seed.
 
 Timing: :meth:`update` (fixed steps of ``dt`` seconds) changes state; :meth:`draw` reads it.
 Drawing at 1920×1080 is one blit of a pre-rendered map, one bilinear upscale of the small glow
@@ -38,24 +45,27 @@ Degraded modes: without the landmarks NCA's weights, in ``ctx.safe_mode``, or if
 fails, the pictograms fade in from their procedural drawings and the glow uses a numpy texture
 (one warning each). With no camera and no sound everything works by touch. A landmark file that
 fails validation at ``enter`` (hot reload does not run ``check_assets``) falls back to the last
-good file read in this process, else to the shipped ``landmarks/gwangju.csv``, with an error
-logged; only if neither loads does ``enter`` raise.
+good copy of it kept in ``ctx.store``, else to the shipped ``landmarks/gwangju.csv``, with an
+error logged; only if neither loads does ``enter`` raise. A camera frame whose mask cannot be
+used is ignored (one warning).
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pygame
 
-from exhibits.city.badges import Badges, badge_fonts, badge_sizes, relax_badges
+from exhibits.city import prepared
+from exhibits.city.badges import Badges, badge_fonts, badge_sizes
 from exhibits.city.basemap import BaseMap
-from exhibits.city.cards import Card, OpenCards, render_card
-from exhibits.city.discovery import Discovery, Found
-from exhibits.city.ghosts import Ghost, Ghosts
+from exhibits.city.cards import OpenCards
+from exhibits.city.discovery import Discovery
+from exhibits.city.ghosts import Ghosts
 from exhibits.city.glow import GlowTexture
-from exhibits.city.landmarks import Landmark, LandmarkFileError, read_landmarks
+from exhibits.city.landmarks import Landmark
 from exhibits.city.light import LightField
 from exhibits.city.passes import (
     GlowPass,
@@ -73,36 +83,17 @@ from exhibits.kit import TOUCH_SOURCES, Kit
 from runtime.events import VisitorEvent
 from runtime.exhibit import BaseExhibit, ExhibitContext
 
-# The badge layout, the card images and the base map's two layers depend only on the screen, the
-# landmarks, the palette, the seed and the fonts, and cost ~150 ms to make; the kiosk re-enters
-# this exhibit at every rotation, which would stall that frame, so they are made once per process
-# and reused (keys hold every input; nothing draws into them).
-_STATIC: dict[tuple, object] = {}
-_STATIC_MAX = 16
-
-
-def _static(key: tuple, make):
-    """``make()`` once per ``key`` (a small bounded cache; cleared when full)."""
-    got = _STATIC.get(key)
-    if got is None:
-        if len(_STATIC) >= _STATIC_MAX:
-            _STATIC.clear()
-        got = _STATIC[key] = make()
-    return got
-
+if TYPE_CHECKING:
+    from runtime.vision.processor import VisionFrame
 
 EXHIBIT = "city"
-DEFAULT_FILE = "landmarks/gwangju.csv"
 STEER_EVERY_S = 0.1  # CPPN steering commands (10 Hz)
-QUIET_AFTER_S = 2.0  # without the kiosk's visit tracker: quiet after this long with nobody
 BRIGHTEN_S = 0.6  # time constant of the map brightening and dimming
 VELOCITY_S = 0.1582  # time constant of a visitor's smoothed velocity (steers the glow)
 
 
 class CityExhibit(BaseExhibit):
     """See the module docstring."""
-
-    _last_good: dict[str, list[Landmark]] = {}  # per landmark file, across hot reloads
 
     def __init__(self, ctx: ExhibitContext, settings: CitySettings):
         super().__init__(ctx, settings)
@@ -118,12 +109,9 @@ class CityExhibit(BaseExhibit):
         self.pending: list[VisitorEvent] = []
         self.prev: dict[str, tuple[float, float]] = {}
         self.velocity: dict[str, tuple[float, float]] = {}
-        self.last_present_t = -1e9
         self.brightness = settings.dim_level
-        self.quiet = True
-        self.visit_active = False
+        self.quiet = self._attract()
         self._vision_index = -1
-        self._texts = self.kit.texts
         # built in enter()
         self.light: LightField | None = None
         self.glow: GlowTexture | None = None
@@ -133,29 +121,15 @@ class CityExhibit(BaseExhibit):
         self.basemap: BaseMap | None = None
         self.badge_pass: Badges | None = None
         self.glow_pass: GlowPass | None = None
+        self.ghost_walk: Ghosts | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
-    def _read_landmarks(self) -> list[Landmark]:
-        s = self.settings
-        path = s.landmarks_path(self.ctx.assets.root)
-        try:
-            landmarks = read_landmarks(path, s.landmarks_file)
-            CityExhibit._last_good[str(path)] = landmarks
-            return landmarks
-        except LandmarkFileError as err:
-            self.ctx.log.error("landmark file refused: %s", err)
-            if str(path) in CityExhibit._last_good:
-                self.ctx.log.error("keeping the last good landmarks of %s", s.landmarks_file)
-                return CityExhibit._last_good[str(path)]
-            if s.landmarks_file != DEFAULT_FILE:
-                self.ctx.log.error("showing the shipped %s instead", DEFAULT_FILE)
-                return read_landmarks(self.ctx.assets.path(DEFAULT_FILE), DEFAULT_FILE)
-            raise
-
     def enter(self) -> None:
+        """Read the landmarks, lay out the map and start the model workers (~30 ms when
+        ``ctx.store`` already holds the prepared work, ~150-400 ms the first time)."""
         s, ctx, pal = self.settings, self.ctx, self.palette
         w, h = ctx.size
-        self.landmarks = self._read_landmarks()
+        self.landmarks = prepared.landmarks(ctx, s)
         lats = [lm.lat for lm in self.landmarks]
         lons = [lm.lon for lm in self.landmarks]
         self.proj = MapProjection(lats, lons, ctx.size)
@@ -171,44 +145,36 @@ class CityExhibit(BaseExhibit):
                                 decay_s=s.light_decay_s, trail_s=s.trail_s,
                                 trail_strength=s.trail_strength)
         use_models = not ctx.safe_mode
-        self.glow = GlowTexture(s.glow_style, cols, rows, seed=ctx.seed, fps=s.glow_fps,
-                                use_model=use_models, device=ctx.device, log=ctx.log,
-                                inline=ctx.inline_models)
+        self.glow = GlowTexture(s.glow_style, cols, rows, seed=ctx.seed_for("city.glow"),
+                                fallback=prepared.glow_fallback(ctx, cols, rows),
+                                fps=s.glow_fps, use_model=use_models, device=ctx.device,
+                                log=ctx.log, inline=ctx.inline_models)
         self.glow.start()
         from models.catalog import weights_path
 
         self.pictos = Pictograms([lm.kind for lm in self.landmarks], use_model=use_models,
                                  weights=weights_path("landmarks"),
-                                 steps_per_s=s.nca_steps_per_s, seed=ctx.seed,
+                                 steps_per_s=s.nca_steps_per_s,
+                                 seed=ctx.seed_for("city.pictograms"),
                                  device=ctx.device, log=ctx.log, inline=ctx.inline_models)
         self.pictos.start()
         self.icon_px = max(12, int(h * 0.085))
         fonts = badge_fonts(ctx.assets, h)
         sizes = badge_sizes(self.landmarks, fonts, self.icon_px)
-        self.badges = _static(("badges", (w, h), tuple(sizes), self.points.tobytes()),
-                              lambda: relax_badges(self.points, sizes, (w, h)))
-        self.badge_pass = Badges(self.landmarks, self.points, self.badges, fonts, self.icon_px,
+        badges = prepared.badge_layout(ctx, sizes, self.points)
+        self.badge_pass = Badges(self.landmarks, self.points, badges, fonts, self.icon_px,
                                  self.pictos, pal, h, self.kit.texts, self.sprites)
         self.basemap = BaseMap(ctx, s, pal, self.proj, self.landmarks, self.points, self.edges)
-        self.basemap.layers = _static(
-            ("basemap", ctx.size, ctx.seed, ctx.assets, tuple(sorted(pal.items())),
-             tuple(self.landmarks), self.points.tobytes(), tuple(self.edges), s.dim_level,
-             s.title_ko, s.title_en, pygame.display.get_surface() is not None),
-            self.basemap.build)
-        self._card_surfs = _static(
-            ("cards", ctx.size, tuple(self.landmarks), ctx.assets,
-             tuple(sorted(pal.items())), s.source_label),
-            lambda: [render_card(lm, ctx.assets, ctx.size, pal, pal["card_edge"],
-                                 s.source_label) for lm in self.landmarks])
-        self.deck = OpenCards(s, ctx.size, self._card_surfs, self.points, self.badges,
-                              self.icon_px, self.visitors)
+        self.basemap.layers = prepared.basemap_layers(ctx, s, pal, self.basemap)
+        self.deck = OpenCards(s, ctx.size, prepared.card_images(ctx, s, pal, self.landmarks),
+                              self.points, badges, self.icon_px, self.visitors)
         self.discovery = Discovery(s, pal, self.landmarks, self.norm, self.edges, self.light,
                                    self.pictos, self.deck, self.kit)
         self.glow_pass = GlowPass(self.light, self.glow, ctx.size, s.glow_texture, ctx.stages)
         self.ghost_walk = Ghosts(s.ghost_walkers, self.points, self.norm, self.edges,
                                  self.neighbours, pal["dot"], ctx.size,
-                                 np.random.default_rng(ctx.seed + 518))
-        self.visit_active = ctx.visit is not None and not ctx.visit.attract
+                                 ctx.rng_for("city.ghosts"))
+        self.quiet = self._attract()
 
     def leave(self) -> None:
         if self.glow is not None:
@@ -227,18 +193,16 @@ class CityExhibit(BaseExhibit):
         super().on_visitor(event)
         self.pending.append(event)  # handled in update (the only place state changes)
 
-    def on_visit_start(self) -> None:
-        self.visit_active = True
-
     def on_visit_end(self) -> None:
-        self.visit_active = False
-        self._reset_visit()
-
-    # --- state changes ---------------------------------------------------------------------------
-    def _reset_visit(self) -> None:
+        """The kiosk's visit ended: this visit's discoveries and open cards go."""
         if self.discovery is not None:
             self.discovery.reset()
             self.deck.cards.clear()
+
+    # --- state changes ---------------------------------------------------------------------------
+    def _attract(self) -> bool:
+        """True while the kiosk's visit tracker says nobody is there; never without one."""
+        return self.ctx.visit is not None and self.ctx.visit.attract
 
     def _colour(self, vid: str) -> tuple[int, int, int]:
         """The visitor's light colour, handed out in turn from ``visitor_colours``."""
@@ -260,7 +224,7 @@ class CityExhibit(BaseExhibit):
             if d <= best_d:
                 best, best_d = i, d
         if best is None:
-            return self.badge_pass.hit(px, py, self.found)
+            return self.badge_pass.hit(px, py, self.discovery.found)
         return best
 
     def _handle_events(self) -> None:
@@ -277,7 +241,7 @@ class CityExhibit(BaseExhibit):
                     self.deck.cards.remove(card)  # a touch closes a card
                 else:
                     i = self._hit_landmark(px, py)
-                    if i is not None and i in self.found:
+                    if i is not None and i in self.discovery.found:
                         self.deck.open(i, ev.visitor_id, colour, self.t)
                         self.kit.record("info_opened", self.landmarks[i].id)
                     elif i is not None:
@@ -295,17 +259,9 @@ class CityExhibit(BaseExhibit):
         self.t += dt
         self.steps += 1
         light = self.light
-        present = bool(self.visitors)
-        if present:
-            self.last_present_t = self.t
         self._handle_events()
         light.decay(dt)
-        idle = not present and self.t - self.last_present_t > s.idle_s
-        if idle and (self.found or self.cards):
-            self._reset_visit()
-        attract = (self.ctx.visit.attract if self.ctx.visit is not None
-                   else not present and self.t - self.last_present_t > QUIET_AFTER_S)
-        self.quiet = attract or idle
+        self.quiet = self._attract()
         target = s.dim_level if self.quiet else 1.0
         self.brightness += (target - self.brightness) * (1.0 - math.exp(-dt / BRIGHTEN_S))
         # visitors carry light; light that reaches a landmark discovers it
@@ -335,18 +291,19 @@ class CityExhibit(BaseExhibit):
         self.pictos.tick(dt)
 
     def _update_vision(self) -> None:
-        """Camera silhouettes glow faintly too (bodies as lanterns), when a camera is there."""
-        vision = self.ctx.vision
-        if vision is None or getattr(vision, "learning", False):
+        """Camera silhouettes glow faintly too (bodies as lanterns), once per new camera frame.
+
+        The mask is warped to the screen with the frame's own calibration (``homography``;
+        ``None``: uncalibrated, only resized). A frame that cannot be used is skipped with one
+        warning: a camera problem must not stop the map.
+        """
+        vision: VisionFrame | None = self.ctx.vision
+        if vision is None or vision.learning or vision.index == self._vision_index:
             return
-        index = getattr(vision, "index", None)
-        if index == self._vision_index:
-            return
-        self._vision_index = index
+        self._vision_index = vision.index
         try:
             light = self.light
-            mask = vision.screen_mask(getattr(vision, "homography", None),
-                                      (light.cols, light.rows))
+            mask = vision.screen_mask(vision.homography, (light.cols, light.rows))
             lit = tuple(v / 255.0 for v in self.palette["lit"])
             light.add_mask(mask.astype(np.float32) / 255.0, lit, 0.35)
         except Exception as err:  # noqa: BLE001 - a camera problem must not stop the exhibit
@@ -354,47 +311,23 @@ class CityExhibit(BaseExhibit):
 
     # --- drawing ---------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
-        size, t = self.ctx.size, self.t
+        """The frame after the last :meth:`update`; reads state, never changes it.
+
+        ``alpha`` (the fraction of a step since the last update) is ignored: everything that
+        moves eases over time constants of 0.1 s or more, or is light already blurred over a
+        field, so interpolating by part of a 1/60 s step would not show.
+        """
+        size, t, found = self.ctx.size, self.t, self.discovery.found
         self.basemap.draw(surface, self.brightness)
         self.glow_pass.draw(surface, self.steps)
         draw_edges(surface, self.discovery, self.points, self.palette["lit"], self.sprites,
                    size[1], t)
-        self.badge_pass.draw(surface, self.found, self.quiet, t)
+        self.badge_pass.draw(surface, found, self.quiet, t)
         draw_visitors(surface, self.visitors, self.colours, self.settings.visitor_colours[0],
                       self.sprites, size)
         if self.quiet:
             self.ghost_walk.draw(surface, self.sprites, core_radius(size[1]) // 2)
-        draw_bursts(surface, self.bursts, size, t)
+        draw_bursts(surface, self.discovery.bursts, size, t)
         self.deck.draw(surface, t)
         draw_strip(surface, self.settings, self.palette, self.kit.texts, self.discovery,
                    len(self.landmarks), self.quiet, size, t)
-
-    # --- what the tests and the kiosk read -------------------------------------------------------
-    @property
-    def found(self) -> dict[int, Found]:
-        return self.discovery.found
-
-    @property
-    def cards(self) -> list[Card]:
-        return self.deck.cards
-
-    @property
-    def celebrate_t(self) -> float | None:
-        return self.discovery.celebrate_t
-
-    @property
-    def bursts(self) -> list:
-        return self.discovery.bursts
-
-    @property
-    def ghosts(self) -> list[Ghost]:
-        return self.ghost_walk.walkers
-
-    def _edge_lit(self, a: int, b: int) -> float:
-        return self.discovery.edge_lit(a, b, self.t)
-
-    def _icon_surface(self, i: int, grow: float) -> pygame.Surface | None:
-        return self.badge_pass.icon(i, grow)
-
-    def _visitor_areas(self, exclude: str | None) -> list[tuple[float, float, float]]:
-        return self.deck.visitor_areas(exclude)

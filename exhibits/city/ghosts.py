@@ -3,8 +3,8 @@
 While the map is quiet (nobody there), ``ghost_walkers`` faint lights walk the constellation's
 connections at 0.07–0.11 screen heights per second, each turning at a landmark onto a
 neighbouring connection (never straight back unless it must), and leave dim light behind them so
-the map shows where a visitor's light would go. Their random choices come from the exhibit's
-seeded generator, so attract mode repeats for a seed.
+the map shows where a visitor's light would go. Their random choices come from the generator
+the exhibit hands in (its named stream ``city.ghosts``), so attract mode repeats for a seed.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Ghosts:
         edges: the constellation's connections; ``neighbours`` each landmark's connected ones.
         colour: the landmarks' dot colour (ghosts are a dimmer shade of it).
         size: the screen in pixels.
+        rng: where the walkers' starting edges, speeds and turns are drawn from.
     """
 
     def __init__(self, count: int, points: Any, norm: Any, edges: list[tuple[int, int]],

@@ -6,16 +6,17 @@ bends the pattern around them). :func:`shade` multiplies the light field by that
 light around a visitor is not a flat disc but a living, luminous pattern in the visitor's colour.
 
 Fallback (no torch wanted: ``safe_mode``, or the worker fails): a fixed smooth texture made from
-seeded sinusoids with numpy, drifting slowly; one warning is logged. Nothing here blocks the
+seeded sinusoids with numpy (:func:`fallback_texture`; the exhibit keeps it in ``ctx.store``,
+see :mod:`exhibits.city.prepared`), drifting slowly; one warning is logged. Nothing here blocks the
 render thread: :meth:`GlowTexture.latest` returns the newest finished frame.
 
 Failure modes: a worker error (``worker.error``) switches to the fallback at the next
-:meth:`latest` call, logged once; :meth:`start` never raises.
+:meth:`latest` call, logged once; :meth:`start` never raises; the constructor raises
+``ValueError`` for a fallback texture of the wrong shape (a programming error).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 
 import numpy as np
@@ -23,14 +24,14 @@ import numpy as np
 from exhibits.kit import WarnOnce, leave_a_core, visitor_key
 
 
-@functools.lru_cache(maxsize=4)
 def fallback_texture(cols: int, rows: int, seed: int) -> np.ndarray:
     """A smooth seeded texture ``(rows, cols, 3)`` uint8 (sum of random plane waves).
 
-    Made once per process per size and seed (~10 ms at 192 × 108, at every City ``enter``
-    otherwise) and read-only: callers roll or copy it, never write into it.
+    ~10 ms at 192 × 108, so the exhibit keeps it across showings; read-only: callers roll or
+    copy it, never write into it. ``seed`` is the whole seed of its own stream (the exhibit
+    passes ``ctx.seed_for("city.glow.plain")``), used as given.
     """
-    rng = np.random.default_rng(seed + 7)
+    rng = np.random.default_rng(seed)
     ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
     xs, ys = xs / rows, ys / rows
     out = np.zeros((rows, cols, 3), np.float32)
@@ -77,7 +78,9 @@ class GlowTexture:
     Args:
         style: CPPN style name (:func:`models.catalog.list_styles`).
         cols / rows: texture size (the light field's grid).
-        seed: seed of the field and of the fallback.
+        seed: seed of the CPPN field (the exhibit passes ``ctx.seed_for("city.glow")``).
+        fallback: the plain texture ``(rows, cols, 3)`` uint8 (:func:`fallback_texture`),
+            shown in safe mode or when the worker fails; never written into.
         fps: CPPN frames per second on the worker thread.
         use_model: False → fallback only (safe mode).
         device: torch device string.
@@ -86,15 +89,17 @@ class GlowTexture:
             thread (renders, goldens, tests: repeatable frames).
     """
 
-    def __init__(self, style: str, cols: int, rows: int, *, seed: int, fps: float,
-                 use_model: bool, device: str = "cpu", log: logging.Logger | None = None,
-                 inline: bool = False):
+    def __init__(self, style: str, cols: int, rows: int, *, seed: int, fallback: np.ndarray,
+                 fps: float, use_model: bool, device: str = "cpu",
+                 log: logging.Logger | None = None, inline: bool = False):
         self.style, self.cols, self.rows = style, cols, rows
         self.inline = inline
         self.seed, self.fps, self.use_model, self.device = seed, fps, use_model, device
         self.log = log or logging.getLogger(__name__)
         self.worker = None
-        self._fallback = fallback_texture(cols, rows, seed)
+        if fallback.shape != (rows, cols, 3):
+            raise ValueError(f"fallback texture {fallback.shape} is not ({rows}, {cols}, 3)")
+        self._fallback = fallback
         self._warn_once = WarnOnce(self.log)
         self.t = 0.0
 

@@ -60,7 +60,8 @@ class Pictograms:
         use_model: False → procedural only (safe mode).
         weights: the landmarks NCA's weights file.
         steps_per_s: NCA steps per second on the worker.
-        seed / device: for the canvas's random draws.
+        seed / device: for the canvas's random draws (the exhibit passes its named stream,
+            ``ctx.seed_for("city.pictograms")``).
         log: where the one fallback warning goes.
         model_factory: returns the NCA model (tests inject a random-init model); default loads
             ``weights``.
