@@ -203,13 +203,10 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
     kiosk = Kiosk(cfg, presenter, sources=sources, audio=sound)
     health = None
     if health_port is not None:
-        from runtime.health import HealthServer
-        from runtime.metrics import attach_metrics
+        from runtime.health import HealthPublisher
 
-        health = HealthServer(health_port)
-        attach_metrics(health, kiosk)
+        health = HealthPublisher(health_port, kiosk)
         health.start()
-    next_publish = 0.0
     kiosk.start()
     latencies: list[float] = []
     shown: dict[str, int] = {}
@@ -247,9 +244,8 @@ def bench(cfg: KioskConfig, exhibit: str, *, seconds: float, size: tuple[int, in
                 rss_trace.append((round(now - t_start, 1), round(rss_mb(), 1)))
             if measured_start is not None:
                 latencies.extend(report.latencies_ms)
-            if health is not None and now >= next_publish:
-                next_publish = now + 0.5  # as the live kiosk: /health calls 2 s old frozen
-                health.publish(kiosk.health())
+            if health is not None:
+                health.tick(now)  # as the live kiosk does
             if paced:
                 pacer.wait()
         elapsed = time.perf_counter() - (measured_start or t_start)

@@ -18,6 +18,11 @@ Failure modes:
 * a flood: at most ``max_connections`` connections are served at once; the ones beyond get a
   short ``503 busy`` and are closed at once, so 200 connections never mean 200 threads;
 * a port that is taken is logged by the caller and the kiosk runs without the endpoint.
+
+:class:`HealthPublisher` is the render loop's side, the same for the live kiosk
+(:mod:`runtime.run`) and the headless bench (:mod:`runtime.headless`): it starts the server with
+the kiosk's ``/metrics`` attached and publishes ``kiosk.health()`` every
+:data:`PUBLISH_EVERY_S` from :meth:`HealthPublisher.tick`, called once per frame.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from runtime.settings import setting
 
 log = logging.getLogger("kiosk.health")
 
-FROZEN_AFTER_S = 2.0  # the loop publishes every 0.5 s; four missed publishes = frozen
+PUBLISH_EVERY_S = 0.5  # the render loop publishes a snapshot twice a second
+FROZEN_AFTER_S = 2.0  # four missed publishes = frozen
 IDLE_TIMEOUT_S = 3.0
 MAX_CONNECTIONS = 16
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
@@ -174,3 +180,45 @@ class HealthServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+
+
+class HealthPublisher:
+    """Serve a kiosk's ``/health`` and ``/metrics`` and publish its snapshot from the loop.
+
+    Args:
+        port: TCP port on 127.0.0.1 (0: any free one, see :attr:`port`).
+        kiosk: the :class:`~runtime.app.Kiosk` (``health()``, and what ``/metrics`` reads).
+        time_fn: the loop's clock for the publishing pace (``time.perf_counter``).
+        every_s: seconds between publishes (:data:`PUBLISH_EVERY_S`).
+
+    Raises ``OSError`` when the port cannot be bound (the caller logs it and runs without).
+    """
+
+    def __init__(self, port: int, kiosk: Any, *,
+                 time_fn: Callable[[], float] = time.perf_counter,
+                 every_s: float = PUBLISH_EVERY_S):
+        from runtime.metrics import attach_metrics
+
+        self.kiosk = kiosk
+        self.time_fn = time_fn
+        self.every_s = every_s
+        self.server = HealthServer(port)
+        attach_metrics(self.server, kiosk)  # /metrics beside /health, read at scrape time
+        self._next_t = 0.0
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def start(self) -> None:
+        self.server.start()
+
+    def tick(self, now: float | None = None) -> None:
+        """Once per frame: publish ``kiosk.health()`` when ``every_s`` has passed."""
+        now = self.time_fn() if now is None else now
+        if now >= self._next_t:
+            self._next_t = now + self.every_s
+            self.server.publish(self.kiosk.health())
+
+    def stop(self) -> None:
+        self.server.stop()

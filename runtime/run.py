@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import time
 from pathlib import Path
 
 from runtime.config import KioskConfig, log_warnings
@@ -137,8 +136,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     pygame.font.init()
     from runtime.app import DisplayPresenter, Kiosk
     from runtime.clock import Pacer
-    from runtime.health import HealthServer
-    from runtime.metrics import attach_metrics
+    from runtime.health import HealthPublisher
     from runtime.safemode import StartLedger
     from runtime.watchdog import Watchdog, sd_notify
 
@@ -182,8 +180,7 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
     health = None
     if cfg.health.port:
         try:
-            health = HealthServer(cfg.health.port)
-            attach_metrics(health, kiosk)  # /metrics beside /health, read at scrape time
+            health = HealthPublisher(cfg.health.port, kiosk)
             health.start()
         except OSError as err:
             log.error("health endpoint disabled: port %d unavailable (%s)", cfg.health.port, err)
@@ -202,7 +199,6 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
              "fullscreen" if d.fullscreen else "windowed", d.fps,
              " in SAFE MODE" if safe_mode else "")
     pacer = Pacer(1.0 / d.fps)
-    next_publish = 0.0
     clean = False
     try:
         while not stop["requested"] and kiosk.exit_code is None:
@@ -214,11 +210,8 @@ def run(cfg: KioskConfig, *, visitors: str | None = None, config_path: Path | No
                     stop["requested"] = True
             kiosk.frame(events)
             watchdog.beat()
-            now = time.perf_counter()
-            if health is not None and now >= next_publish:
-                # Twice a second: /health calls a snapshot older than 2 s frozen.
-                next_publish = now + 0.5
-                health.publish(kiosk.health())
+            if health is not None:
+                health.tick()  # twice a second: /health calls a snapshot 2 s old frozen
             pacer.wait()
         clean = True  # only here: the loop ended because it was asked to
     except BaseException:
