@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runtime.admin import AdminConfig
+from runtime.admin_settings import AdminConfig
 from runtime.analytics import AnalyticsConfig
 from runtime.audio.settings import AudioConfig
 from runtime.health import HealthConfig

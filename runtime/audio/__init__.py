@@ -6,7 +6,7 @@ Exhibits only see the small API of :class:`~runtime.audio.voicing.SoundAPI` thro
 ``level_db``, ``onsets()``. Three implementations share it:
 
 * :class:`AudioEngine`: live output (and microphone), see :mod:`runtime.audio.engine`;
-* :class:`SilentAudio`: sound disabled; every call does nothing;
+* :class:`SilentAudio`: sound disabled; every call does nothing (:mod:`runtime.audio.silent`);
 * :class:`OfflineRenderer`: records calls on a fake clock and renders a WAV for previews.
 
 Importing this package does not load PortAudio (that happens in the engine's thread), so
@@ -18,10 +18,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from runtime.audio.engine import AudioEngine, SilentAudio
+from runtime.audio.engine import AudioEngine
 from runtime.audio.offline import OfflineRenderer, mux_audio, read_wav, write_wav
 from runtime.audio.scales import SCALES, degree_to_hz, digit_to_degree, parse_note
 from runtime.audio.settings import AudioConfig
+from runtime.audio.silent import SilentAudio
 from runtime.audio.voicing import CHIMES, Onset, SoundAPI
 
 __all__ = ["CHIMES", "SCALES", "AudioConfig", "AudioEngine", "OfflineRenderer", "Onset",

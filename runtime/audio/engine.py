@@ -16,6 +16,11 @@ Threads:
   ``retry_max_s``), re-initialising PortAudio first so a replugged USB device is found again.
   It also applies quiet hours and logs underflow counts once a minute when they grow.
 
+Where things are: the stream opening, watching and closing is :mod:`runtime.audio.streams`
+(:class:`~runtime.audio.streams.EngineStreams`, this engine's mixin); :class:`SilentAudio` is in
+:mod:`runtime.audio.silent`; quiet hours (:func:`~runtime.audio.settings.quiet_now`) in
+:mod:`runtime.audio.settings`. Those names stay importable from here.
+
 Defaults and failure modes: see :class:`~runtime.audio.settings.AudioConfig`. With no
 PortAudio library the engine's state is ``"unavailable"`` for good (install ``libportaudio2``
 and restart); with no device it is ``"retrying"``; either way every call is a silent no-op.
@@ -36,63 +41,26 @@ from typing import Any
 
 import numpy as np
 
-from runtime.audio.devices import portaudio, refresh, resolve
+from runtime.audio.devices import portaudio, refresh
 from runtime.audio.mic import FLOOR_DB, OnsetDetector
-from runtime.audio.settings import AudioConfig, parse_quiet_hours
-from runtime.audio.synth import CMD_SILENCE, CMD_VOLUME, Synth
+from runtime.audio.settings import AudioConfig, quiet_now
+from runtime.audio.silent import SilentAudio
+from runtime.audio.streams import STALL_S, EngineStreams, close_quietly, describe_error
+from runtime.audio.synth import CMD_VOLUME, Synth
 from runtime.audio.voicing import Onset, SoundAPI
+
+# SilentAudio and quiet_now moved to runtime.audio.silent / runtime.audio.settings; the stream
+# handling to runtime.audio.streams. These names stay importable from here.
+__all__ = ["STALL_S", "AudioEngine", "SilentAudio", "quiet_now"]
 
 log = logging.getLogger("kiosk.audio")
 
-STALL_S = 2.0  # a running stream whose callback has not run for this long has failed
 LOAD_RING = 4096  # callback durations kept for load figures (~22 s at 256 frames)
 UNDERFLOW_LOG_S = 60.0
 QUIET_GLIDE_S = 2.0
 
 
-def quiet_now(spans: tuple[str, ...], now: dt.datetime) -> bool:
-    """Whether local time ``now`` falls in any ``"HH:MM-HH:MM"`` span (end exclusive)."""
-    minute = now.hour * 60 + now.minute
-    for spec in spans:
-        try:
-            start, end = parse_quiet_hours(spec)
-        except ValueError:
-            continue
-        if start <= end and start <= minute < end:
-            return True
-        if start > end and (minute >= start or minute < end):
-            return True
-    return False
-
-
-class SilentAudio(SoundAPI):
-    """The same API as :class:`AudioEngine`, doing nothing: sound disabled or impossible."""
-
-    def __init__(self, reason: str = "sound disabled in config ([audio] enabled = false)",
-                 scale: str = "pentatonic", root_note: str = "C4") -> None:
-        super().__init__(scale, root_note)
-        self.reason = reason
-        self.state = "silent"
-        self.device_name = ""
-        self.underflows = 0
-        self.restarts = 0
-        self.failures = 0
-
-    def _send(self, cmd: tuple) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def status(self) -> dict[str, Any]:
-        return {"state": self.state, "reason": self.reason, "device": "", "underflows": 0,
-                "restarts": 0, "failures": 0, "voices": 0, "mic": {"state": "off"}}
-
-
-class AudioEngine(SoundAPI):
+class AudioEngine(EngineStreams, SoundAPI):
     """Live sound through PortAudio (see module docstring). Call :meth:`start` once, then the
     SoundAPI methods from the render loop, and :meth:`close` at shutdown.
 
@@ -292,7 +260,8 @@ class AudioEngine(SoundAPI):
                             refresh(sd)
                     self._open_output(sd)
                 except Exception as err:  # noqa: BLE001 - any failure means: silent, retry
-                    self._failed(f"cannot open output: {_why(err)}", backoff, silent_logged)
+                    self._failed(f"cannot open output: {describe_error(err)}", backoff,
+                                 silent_logged)
                     silent_logged = True
                     self._stop.wait(backoff)
                     backoff = min(2 * backoff, cfg.retry_max_s)
@@ -318,7 +287,7 @@ class AudioEngine(SoundAPI):
                     self.mic_state = "retrying"
                     if self.mic_failures == 1:
                         log.warning("audio: cannot open microphone: %s; exhibits get no "
-                                    "claps, retrying in the background", _why(err))
+                                    "claps, retrying in the background", describe_error(err))
                     mic_next = now + mic_backoff
                     mic_backoff = min(2 * mic_backoff, cfg.retry_max_s)
             self._stop.wait(0.25)
@@ -332,7 +301,7 @@ class AudioEngine(SoundAPI):
                 log.warning("audio: microphone %s stopped; retrying", self.mic_device)
                 self.mic_failures += 1
                 self.mic_state = "retrying"
-                if not _close_quietly(self._mic_stream):
+                if not close_quietly(self._mic_stream):
                     self._hung += 1
                 self._mic_stream = None
                 mic_next = time.monotonic() + mic_backoff
@@ -373,105 +342,3 @@ class AudioEngine(SoundAPI):
         except Exception:  # noqa: BLE001 - a broken clock must not stop the supervisor
             quiet = False
         return cfg.quiet_volume if quiet else cfg.master_volume
-
-    def _open_output(self, sd: Any) -> None:
-        cfg = self.config
-        idx, name = resolve(sd, cfg.output, "output")
-        info = sd.query_devices(idx)
-        channels = max(1, min(cfg.channels, int(info["max_output_channels"])))
-        self._finished.clear()
-        self._cb_error = ""
-        self._queue.clear()
-        self._queue.append((CMD_SILENCE,))
-        self._queue.append((CMD_VOLUME, self._gain(), 0.001))
-        stream = sd.OutputStream(
-            device=idx, samplerate=cfg.sample_rate_hz, blocksize=cfg.block_frames,
-            channels=channels, dtype="float32", latency=cfg.latency_s or "low",
-            callback=self._callback, finished_callback=self._finished.set)
-        try:
-            stream.start()
-        except Exception:
-            _close_quietly(stream)
-            raise
-        self._stream = stream
-        self._last_callbacks, self._last_progress = self.callbacks, time.monotonic()
-        self.device_name = name
-        self.state = "playing"
-        self._accepting = True
-        self._ready.set()
-
-    def _open_mic(self, sd: Any) -> None:
-        cfg = self.config
-        idx, name = resolve(sd, cfg.mic_input, "input")
-        self._mic_finished.clear()
-        stream = sd.InputStream(
-            device=idx, samplerate=cfg.sample_rate_hz, blocksize=cfg.block_frames, channels=1,
-            dtype="float32", latency="low", callback=self._mic_callback,
-            finished_callback=self._mic_finished.set)
-        try:
-            stream.start()
-        except Exception:
-            _close_quietly(stream)
-            raise
-        self._mic_stream = stream
-        self._mic_last, self._mic_progress = self.mic_callbacks, time.monotonic()
-        self.mic_device = name
-        self.mic_state = "listening"
-
-    def _output_problem(self) -> str:
-        stream = self._stream
-        if stream is None:
-            return ""
-        if self._cb_error:
-            return f"callback failed: {self._cb_error}"
-        if self._finished.is_set() or not stream.active:
-            return "stream stopped (device lost?)"
-        now = time.monotonic()
-        if self.callbacks != self._last_callbacks:
-            self._last_callbacks, self._last_progress = self.callbacks, now
-        elif now - self._last_progress > STALL_S:
-            return f"stalled (no audio callback for {STALL_S:.0f} s)"
-        return ""
-
-    def _mic_problem(self) -> bool:
-        stream = self._mic_stream
-        if self._mic_finished.is_set() or not stream.active:
-            return True
-        now = time.monotonic()
-        if self.mic_callbacks != self._mic_last:
-            self._mic_last, self._mic_progress = self.mic_callbacks, now
-            return False
-        return now - self._mic_progress > STALL_S
-
-    def _close_streams(self) -> None:
-        self._accepting = False
-        for attr in ("_stream", "_mic_stream"):
-            stream = getattr(self, attr)
-            setattr(self, attr, None)
-            if stream is not None and not _close_quietly(stream):
-                self._hung += 1
-                log.warning("audio: a stream did not close within 2 s (driver hung); "
-                            "reopening without re-initialising PortAudio")
-        if self.config.mic_enabled and self.mic_state == "listening":
-            self.mic_state = "retrying"
-
-
-def _close_quietly(stream: Any) -> bool:
-    """Abort and close a stream, ignoring errors, giving up after 2 s (a dead USB device can
-    hang PortAudio; a leaked stream is better than a stuck supervisor). True if it closed."""
-    def close() -> None:
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except Exception:  # noqa: BLE001
-            pass
-
-    t = threading.Thread(target=close, name="kiosk-audio-close", daemon=True)
-    t.start()
-    t.join(timeout=2.0)
-    return not t.is_alive()
-
-
-def _why(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.replace("\n", " ")[:300]

@@ -9,6 +9,7 @@ section (``audio.quiet_hours[0]: ...``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -85,3 +86,18 @@ class AudioConfig:
         if self.retry_max_s < self.retry_min_s:
             problems.append(("retry_max_s", f"must be >= retry_min_s ({self.retry_min_s})"))
         return problems
+
+
+def quiet_now(spans: tuple[str, ...], now: dt.datetime) -> bool:
+    """Whether local time ``now`` falls in any ``"HH:MM-HH:MM"`` span (end exclusive)."""
+    minute = now.hour * 60 + now.minute
+    for spec in spans:
+        try:
+            start, end = parse_quiet_hours(spec)
+        except ValueError:
+            continue
+        if start <= end and start <= minute < end:
+            return True
+        if start > end and (minute >= start or minute < end):
+            return True
+    return False

@@ -6,7 +6,7 @@ Modules (each documents its defaults and failure modes):
 * :mod:`~runtime.vision.frame` — :class:`VisionFrame` (what exhibits read as ``ctx.vision``),
   :class:`Person`, and the :class:`VisionSource` protocol the kiosk finds its camera by.
 * :mod:`~runtime.vision.capture` — :class:`FrameGrabber`: capture thread, newest frame only,
-  reconnect with backoff.
+  reconnect with backoff; its source and status types are :mod:`~runtime.vision.capture_types`.
 * :mod:`~runtime.vision.background`, :mod:`~runtime.vision.people`,
   :mod:`~runtime.vision.tracker`, :mod:`~runtime.vision.flow` — the vision stage's parts;
   :mod:`~runtime.vision.processor` runs them per frame into a :class:`VisionFrame`.

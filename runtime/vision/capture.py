@@ -5,10 +5,11 @@ a daemon thread into a one-frame slot: a slow consumer never sees an old frame, 
 frames. Each frame is stamped with the kiosk clock (``time.perf_counter`` by default) right after
 ``read`` returns.
 
-Sources (see :func:`parse_source`): ``auto`` (the first ``/dev/video*`` that delivers a frame,
-else none, re-scanned with backoff so a camera plugged in later is found), ``none``, a device index,
-a device path (``/dev/v4l/by-id/...``), a video file (played at its own frame rate unless
-``realtime_video`` is off; looped unless ``loop_video`` is off), or a stream URL.
+Sources (:func:`~runtime.vision.capture_types.parse_source`, with the :class:`CaptureStatus`
+type, in :mod:`runtime.vision.capture_types`): ``auto`` (the first ``/dev/video*`` that delivers
+a frame, else none, re-scanned with backoff so a camera plugged in later is found), ``none``, a
+device index, a device path (``/dev/v4l/by-id/...``), a video file (played at its own frame
+rate unless ``realtime_video`` is off; looped unless ``loop_video`` is off), or a stream URL.
 
 Faults: a source that cannot be opened, stops delivering (``read`` fails, the file ends without
 looping), hangs (no frame for ``stale_s``: the reader thread is abandoned and a fresh one opens the
@@ -26,18 +27,27 @@ Privacy: frames live in memory only; this module never writes one anywhere.
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from runtime.vision.capture_types import (
+    STATES,
+    CaptureStatus,
+    SourceSpec,
+    list_devices,
+    parse_source,
+)
+
+# The source and status types live in runtime.vision.capture_types (no OpenCV); importable here.
+__all__ = ["STATES", "CaptureStatus", "FrameGrabber", "SourceSpec", "list_devices",
+           "parse_source", "quiet_opencv"]
 
 log = logging.getLogger("kiosk.camera")
 
@@ -56,82 +66,6 @@ quiet_opencv()
 
 # The FOURCC code of Motion-JPEG, spelled out so this module names no frame writer.
 _MJPG = ord("M") | ord("J") << 8 | ord("P") << 16 | ord("G") << 24
-
-STATES = ("off", "opening", "live", "reconnecting", "none", "stopped")
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """A parsed ``[camera] source``: ``kind`` is auto, none, index, device, file or url."""
-
-    kind: str
-    target: str | int = ""
-
-    @property
-    def is_file(self) -> bool:
-        return self.kind == "file"
-
-
-def parse_source(source: str) -> SourceSpec:
-    """Classify a ``[camera] source`` string (no device is touched)."""
-    s = source.strip()
-    if s in ("auto", "none"):
-        return SourceSpec(s)
-    if re.fullmatch(r"\d+", s):
-        return SourceSpec("index", int(s))
-    if "://" in s:
-        return SourceSpec("url", s)
-    if s.startswith("/dev/"):
-        return SourceSpec("device", s)
-    return SourceSpec("file", s)
-
-
-@dataclass(frozen=True)
-class CaptureStatus:
-    """What technicians see (doctor, logs, diagnostic overlay).
-
-    Attributes:
-        state: one of :data:`STATES`.
-        detail: the source in use, or why it is not (``"cannot open /dev/video0"``).
-        frames: frames captured since start.
-        reconnects: times the source was lost and reopened (or retried).
-        fps: capture rate over the last second or so.
-        last_frame_age_s: seconds since the newest frame (``None`` before the first).
-        retry_in_s: seconds until the next reconnect attempt (while reconnecting).
-        frame_size: ``(width, height)`` of the frames, once known.
-    """
-
-    state: str
-    detail: str = ""
-    frames: int = 0
-    reconnects: int = 0
-    fps: float = 0.0
-    last_frame_age_s: float | None = None
-    retry_in_s: float = 0.0
-    frame_size: tuple[int, int] | None = None
-
-    def line(self) -> str:
-        """One line for logs and the doctor."""
-        parts = [self.state]
-        if self.detail:
-            parts.append(self.detail)
-        if self.frame_size:
-            parts.append(f"{self.frame_size[0]}x{self.frame_size[1]}")
-        if self.state == "live":
-            parts.append(f"{self.fps:.1f} fps")
-        if self.state == "reconnecting":
-            parts.append(f"retry in {self.retry_in_s:.1f} s")
-        if self.reconnects:
-            parts.append(f"{self.reconnects} reconnects")
-        return ", ".join(parts)
-
-
-def list_devices() -> list[str]:
-    """Video capture device nodes, stable names first (``/dev/v4l/by-id/...``, ``/dev/videoN``)."""
-    by_id = sorted(glob.glob("/dev/v4l/by-id/*-video-index0"))
-    plain = sorted(glob.glob("/dev/video*"), key=lambda p: int(re.sub(r"\D", "", p) or 0))
-    return by_id + [p for p in plain if p not in by_id]
-
 
 class FrameGrabber:
     """Reads one camera on a thread and keeps only its newest frame.
