@@ -8,14 +8,19 @@ What is here (importing it loads neither pygame nor torch):
 * :func:`visitor_key`: a stable small int for a visitor id (the CPPN's steering slots).
 * :class:`WarnOnce`: a log warning said once per key, so a sound card unplugged mid-visit writes
   one line, not one a frame.
-* :class:`TextCache`: rendered text surfaces by ``(text, px, colour, bold)``, bounded; a
-  :class:`Kit`'s is shared by every instance of its exhibit in the process
-  (:func:`shared_texts`), so a showing starts with the last one's texts.
+* :class:`TextCache`: rendered text surfaces by ``(text, px, colour, bold)``, bounded.
 * :class:`Kit`: what one exhibit instance holds of the above, plus guarded calls to the sound
-  engine (:meth:`Kit.sound`) and analytics (:meth:`Kit.record`).
+  engine (:meth:`Kit.sound`) and analytics (:meth:`Kit.record`), and the things kept from one
+  showing to the next in the exhibit's store (``ctx.store``, one per exhibit name, owned by the
+  kiosk; the start-up pre-warm fills the same store):
+
+  - ``Kit.texts``: the exhibit's :class:`TextCache` (re-rendering the captions made the first
+    frame of every showing ~5 ms longer);
+  - :meth:`Kit.take_spare` / :meth:`Kit.give_spare`: full-screen scratch surfaces (allocating
+    one costs ~7-10 ms at 1080p, at every rotation otherwise).
 * :func:`leave_a_core`: one torch thread per model on a small CPU.
-* :func:`take_spare` / :func:`give_spare`: full-screen scratch surfaces handed from one showing
-  to the next (allocating one costs ~7-10 ms at 1080p, at every rotation otherwise).
+* :func:`take_spare` / :func:`give_spare` (module level): the process-wide spares, kept only for
+  exhibits not yet moved to :meth:`Kit.take_spare` (City's glow pass); new code uses the Kit's.
 
 Failure modes: nothing here raises into the exhibit. :meth:`Kit.sound` and :meth:`Kit.record`
 log what the sound engine or analytics raise (once per kind of failure) and carry on.
@@ -31,28 +36,31 @@ from runtime.events import TOUCH_SOURCES
 __all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "give_spare", "leave_a_core",
            "take_spare", "visitor_key"]
 
-# Scratch objects given back by instances that left, per key (the key names the user, the size
-# and anything else that decides the object's format): see take_spare().
+SPARES_PER_KEY = 2  # scratch objects kept per key (two instances overlap in a crossfade)
+
+# Legacy, process-wide spares for exhibits that have no Kit at hand where they allocate (City's
+# glow pass, owned elsewhere). It outlives kiosks, which ctx.store does not: move callers to
+# Kit.take_spare / Kit.give_spare and delete this.
 _SPARES: dict[tuple, list[Any]] = {}
-SPARES_PER_KEY = 2
+
+
+def _take(spares: list[Any] | None, make: Any) -> Any:
+    return spares.pop() if spares else make()
+
+
+def _give(spares: list[Any], obj: Any) -> None:
+    if len(spares) < SPARES_PER_KEY and all(o is not obj for o in spares):
+        spares.append(obj)
 
 
 def take_spare(key: tuple, make: Any) -> Any:
-    """A scratch object for ``key`` another instance gave back, else ``make()``.
-
-    For buffers whose pixels are always written before they are read (an upscale target): the
-    exhibit is re-created at every showing, and this keeps its big allocations across showings.
-    The taker owns the object until it calls :func:`give_spare`.
-    """
-    spare = _SPARES.get(key)
-    return spare.pop() if spare else make()
+    """Legacy: :meth:`Kit.take_spare` on one process-wide list (see ``_SPARES``)."""
+    return _take(_SPARES.get(key), make)
 
 
 def give_spare(key: tuple, obj: Any) -> None:
-    """Hand ``obj`` back for the next :func:`take_spare` of ``key`` (at most a few kept)."""
-    spare = _SPARES.setdefault(key, [])
-    if len(spare) < SPARES_PER_KEY and all(o is not obj for o in spare):
-        spare.append(obj)
+    """Legacy: :meth:`Kit.give_spare` on one process-wide list (see ``_SPARES``)."""
+    _give(_SPARES.setdefault(key, []), obj)
 
 
 
@@ -84,7 +92,8 @@ class TextCache:
     """Rendered text by ``(text, px, colour, bold)``; emptied when it passes ``limit`` entries.
 
     ``assets.font(px, bold)`` supplies the font (see :mod:`runtime.assets`). Drawing code calls
-    it every frame; a caption that changes renders once.
+    it every frame; a caption that changes renders once. The surfaces are shared: callers blit
+    them (``set_alpha`` and back is fine on one thread) and never draw into them.
     """
 
     def __init__(self, assets: Any, limit: int = 128) -> None:
@@ -109,37 +118,41 @@ class TextCache:
         self._surfs.clear()
 
 
-# Text caches per (exhibit, assets, limit), kept across showings: the kiosk creates the exhibit
-# anew at every rotation, and re-rendering its captions made that first frame ~5 ms longer.
-_TEXTS: dict[tuple, TextCache] = {}
-
-
-def shared_texts(exhibit: str, assets: Any, limit: int) -> TextCache:
-    """The process's :class:`TextCache` for ``exhibit`` with these assets (made once)."""
-    key = (exhibit, assets, limit)
-    cache = _TEXTS.get(key)
-    if cache is None:
-        if len(_TEXTS) >= 16:
-            _TEXTS.clear()
-        cache = _TEXTS[key] = TextCache(assets, limit)
-    return cache
-
-
 class Kit:
     """One exhibit instance's plumbing: warnings, text, sound and analytics.
 
     Args:
         ctx: the exhibit's :class:`runtime.exhibit.ExhibitContext` (``log``, ``assets``,
-            ``audio``, ``analytics``; the last two may be ``None``).
+            ``store``, ``audio``, ``analytics``; the last two may be ``None``).
         exhibit: the registry name analytics records are filed under.
         text_limit: entries the text cache holds before it is emptied.
+
+    ``texts`` and the spares live in ``ctx.store``: the kiosk builds a new instance at every
+    showing, and the store (one per exhibit name and kiosk) is what lasts between them.
     """
 
     def __init__(self, ctx: Any, exhibit: str, *, text_limit: int = 128) -> None:
         self.ctx = ctx
         self.exhibit = exhibit
+        self.store = ctx.store
         self.warn = WarnOnce(ctx.log)
-        self.texts = shared_texts(exhibit, ctx.assets, text_limit)  # outlives the instance
+        assets = ctx.assets
+        self.texts: TextCache = self.store.get_or_make(
+            ("kit.texts", assets, text_limit), lambda: TextCache(assets, text_limit))
+
+    def take_spare(self, key: tuple, make: Any) -> Any:
+        """A scratch object for ``key`` an earlier showing gave back, else ``make()``.
+
+        For buffers whose pixels are always written before they are read (an upscale target).
+        ``key`` names the user, the size and anything else that decides the object's format.
+        The taker owns the object until it calls :meth:`give_spare`.
+        """
+        return _take(self.store.get(("kit.spares", key)), make)
+
+    def give_spare(self, key: tuple, obj: Any) -> None:
+        """Hand ``obj`` back for the next :meth:`take_spare` of ``key`` (at most
+        :data:`SPARES_PER_KEY` kept)."""
+        _give(self.store.get_or_make(("kit.spares", key), list), obj)
 
     def sound(self, method: str, *args: Any, **kw: Any) -> None:
         """``ctx.audio.METHOD(*args, **kw)``; nothing without sound; a failure is logged once."""

@@ -1,5 +1,6 @@
 """The Numbers exhibit: a scripted visit's golden frames, seeds, sequence order, damage and
-regrowth, captions in Hangul, ⓘ, sound, attract mode, both growth paths and a crowd soak.
+regrowth, captions in Hangul, ⓘ, sound, attract mode and a crowd soak (the growers are in
+test_numbers_growers.py, the rooms one at a time in test_numbers_rooms.py).
 
 Everything runs on the fake clock with models stepped inline (``threaded=False``), so frames are
 repeatable. Goldens use the plain-glyph grower (``weights=False``): they pass whether or not
@@ -9,9 +10,6 @@ trained NCA weights are committed; the NCA path is exercised with a randomly ini
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import logging
-import time
 
 import numpy as np
 import pytest
@@ -67,14 +65,14 @@ def settings(**kw):
 
 
 def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics=None,
-        kiosk_kw=None, **exhibit_kw):
+        kiosk_kw=None, cfg=None, **exhibit_kw):
     """Run the exhibit; returns (exhibit, {t: frame}, kiosk) after ``seconds``."""
     from exhibits.numbers.exhibit import NumbersExhibit
 
     exhibit_kw.setdefault("weights", False)
     exhibit_kw.setdefault("cppn_width", 64)
     exhibit_kw.setdefault("threaded", False)
-    cfg = default_config()
+    cfg = cfg or default_config()
     made = []
 
     def factory(name, ctx):
@@ -95,8 +93,8 @@ def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics
             clock.advance(1 / FPS)
         assert not kiosk.failures, kiosk.last_error
         ex = made[-1]
-        ex.final_garden = ex.garden  # leave() lets the garden go
-        ex.final_frame = ex.garden.latest()[0].copy()
+        ex.final_garden = ex.planting.garden  # leave() lets the garden go
+        ex.final_frame = ex.planting.garden.latest()[0].copy()
     finally:
         kiosk.stop()
     return made[-1], frames, kiosk
@@ -121,7 +119,12 @@ def walk(t0, t1, a, b, vid="sim:walker", size=(0.08, 0.22)):
 
 
 def visitor_digits(ex):
-    return [d for d in ex.digits if d.by_visitor]
+    return [d for d in ex.planting.digits if d.by_visitor]
+
+
+def captions(ex):
+    """(sequence, newest digit, message, today's counter) as the caption band writes them."""
+    return ex.captions.lines(ex.planting, ex.attract_mode.active)
 
 
 # --- the scripted visit: plant, grow, damage, regrow ----------------------------------------
@@ -162,43 +165,13 @@ def test_the_digit_grown_is_the_next_of_the_sequence():
     rec = AnalyticsRecorder()
     ex, _, _ = run(events, seconds=2.5, analytics=rec)
     # the exhibit writes digits #1 and #2 itself on appearing; visitors continue from #3
-    assert [d.number for d in ex.digits] == [1, 2, 3, 4, 5]
-    assert [d.value for d in ex.digits] == [int(c) for c in PI[:5]]
+    assert [d.number for d in ex.planting.digits] == [1, 2, 3, 4, 5]
+    assert [d.value for d in ex.planting.digits] == [int(c) for c in PI[:5]]
     assert [d.number for d in visitor_digits(ex)] == [3, 4, 5]
-    assert ex.visitor_count == 3 and rec.count("seed_planted") == 3
-    head, newest, msg, today = ex.caption_lines()
+    assert ex.planting.visitor_count == 3 and rec.count("seed_planted") == 3
+    head, newest, msg, today = captions(ex)
     assert head.startswith("π = 3.141") and newest == "5"
     assert "5번째" in msg and "#5" in msg and "3" in today
-
-
-def test_the_position_lasts_the_day_across_exhibit_instances_and_resets_next_day():
-    from exhibits.numbers.exhibit import NumbersExhibit
-    from runtime.assets import Assets
-    from runtime.exhibit import ExhibitContext
-    from runtime.timing import FrameStats, StageTimer
-
-    day = [dt.date(2026, 5, 18)]
-    assets = Assets()
-
-    def fresh():
-        ctx = ExhibitContext((320, 180), 60, assets, 0, "cpu", StageTimer(), FrameStats(),
-                             lambda: 0.0, logging.getLogger("t"))
-        ex = NumbersExhibit(ctx, settings(), weights=False, threaded=False, cppn_width=32,
-                            today=lambda: day[0])
-        ex.enter()
-        return ex
-
-    first = fresh()
-    for _ in range(3):
-        first._plant((50, 50), by_visitor=True, planter="")
-    first.leave()
-    second = fresh()
-    d = second._plant((50, 50), by_visitor=True, planter="")
-    assert (d.number, d.value) == (4, 1) and second.visitor_count == 4
-    day[0] = dt.date(2026, 5, 19)
-    d = second._plant((120, 50), by_visitor=True, planter="")
-    assert (d.number, d.value) == (1, 3) and second.visitor_count == 1
-    second.leave()
 
 
 def test_a_tap_plants_exactly_one_seed_and_does_not_erase_it():
@@ -220,12 +193,12 @@ def test_a_finger_dragged_through_a_digit_erases_cells_and_they_regrow():
         drag.append(VisitorEvent("move", "touch:5", "touch", (x, 0.42), (-0.04, 0), t=3 + i / 60))
     drag.append(VisitorEvent("leave", "touch:5", "touch", (0.1, 0.42), t=3.4))
     ex, _, _ = run(drag, seconds=3.4)  # the finger has just passed
-    intro = [d for d in ex.digits if not d.by_visitor]
+    intro = [d for d in ex.planting.digits if not d.by_visitor]
     hurt = [alive_in(ex, d) for d in intro]
     ex2, _, _ = run(drag, seconds=7.5)
-    healed = [alive_in(ex2, d) for d in ex2.digits if not d.by_visitor]
-    ex3, _, _ = run([], seconds=7.5)
-    whole = [alive_in(ex3, d) for d in ex3.digits]
+    healed = [alive_in(ex2, d) for d in ex2.planting.digits if not d.by_visitor]
+    ex3, _, _ = run([], seconds=7.5)  # nobody came: attract mode adds digits after the intro
+    whole = [alive_in(ex3, d) for d in ex3.planting.digits[:2]]
     assert all(h < 0.7 * w for h, w in zip(hurt, whole, strict=True))
     assert all(h > 0.95 * w for h, w in zip(healed, whole, strict=True))
 
@@ -248,14 +221,14 @@ def test_old_digits_fade_when_the_canvas_is_full():
     for i, p in enumerate(spots):
         events += tap(1.5 + 0.2 * i, p, f"touch:{i}")
     ex, _, _ = run(events, seconds=6.0, s=settings(max_digits=4))
-    assert len(ex.digits) == 4
-    assert [d.number for d in ex.digits] == [9, 10, 11, 12]
+    assert len(ex.planting.digits) == 4
+    assert [d.number for d in ex.planting.digits] == [9, 10, 11, 12]
 
 
 def test_captions_render_hangul_glyphs_not_boxes(hangul_font, pygame_headless):
     pygame = pygame_headless
     ex, frames, _ = run(tap(1.5, (0.3, 0.3)), seconds=2.0, at=[2.0])
-    head, newest, msg, today = ex.caption_lines()
+    head, newest, msg, today = captions(ex)
     text = msg + today
     assert "번째" in msg and "you grew digit #3" in msg and "오늘" in today
     font = hangul_font.font(32)
@@ -285,14 +258,14 @@ def test_info_button_opens_how_it_works_and_any_touch_closes_it(hangul_font, upd
     rec = AnalyticsRecorder()
     events = tap(1.5, (0.3, 0.35)) + tap(3.0, button, "touch:2")
     ex, frames, _ = run(events, seconds=3.8, size=size, analytics=rec, at=[3.8])
-    assert ex.info_open and rec.count("info_opened") == 1
+    assert ex.info.is_open and rec.count("info_opened") == 1
     assert len(visitor_digits(ex)) == 1  # the ⓘ tap planted nothing
     assert ex.final_garden.snapshot is not None and ex.final_garden.snapshot.shape == (8, 24, 24)
     assert_matches_golden("numbers_info", frames[3.8], update_goldens)
     ex, _, _ = run(events + tap(4.0, (0.5, 0.5), "touch:3"), seconds=4.2, size=size)
-    assert not ex.info_open and len(visitor_digits(ex)) == 1  # closing planted nothing
+    assert not ex.info.is_open and len(visitor_digits(ex)) == 1  # closing planted nothing
     ex, _, _ = run(events, seconds=3.1 + 5.0, size=size, s=settings(info_timeout_s=5.0))
-    assert not ex.info_open  # it closes by itself
+    assert not ex.info.is_open  # it closes by itself
 
 
 def test_grown_digits_play_their_notes_and_a_clap_pulses():
@@ -321,88 +294,19 @@ def test_sound_off_plays_nothing():
 
 
 def test_attract_mode_writes_the_sequence_and_invites_visitors():
+    """Nobody comes: the kiosk's visit tracker never leaves attract mode (no visit starts)."""
     rec = AnalyticsRecorder()
-    ex, _, _ = run([], seconds=11.0, s=settings(attract_seed_s=2.0, idle_s=2.0), analytics=rec)
-    assert ex.attract
-    assert [d.value for d in ex.digits] == [int(c) for c in PI[: len(ex.digits)]]
-    assert len(ex.digits) >= 6  # two on appearing, then one every 2 s
+    ex, _, kiosk = run([], seconds=11.0, s=settings(attract_seed_s=2.0), analytics=rec)
+    assert kiosk.visit.attract and ex.attract_mode.active
+    digits = ex.planting.digits
+    assert [d.value for d in digits] == [int(c) for c in PI[: len(digits)]]
+    # two on appearing (0.3 s, 1.1 s), then one every 2 s from the intro's last: 3.1 … 9.1 s
+    assert [round(d.born_t, 1) for d in digits] == [0.3, 1.1, 3.1, 5.1, 7.1, 9.1]
     assert not visitor_digits(ex) and rec.count("seed_planted") == 0
-    msg = ex.caption_lines()[2]
+    msg = captions(ex)[2]
     assert "다음 숫자" in msg and "Touch or wave to write the next digit of π" in msg
-    xs = [d.cx for d in ex.digits[2:]]
+    xs = [d.cx for d in digits[2:]]
     assert xs == sorted(xs)  # reading order
-
-
-def test_safe_mode_loads_no_models_and_still_grows_by_touch():
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"safe_mode": True},
-                       weights=None)
-    assert ex.model_kind == "glyphs" and ex.field_worker is None and ex.still_bg is not None
-    assert visitor_digits(ex)[0].alive_cells > 100
-
-
-def test_missing_weights_fall_back_with_one_warning(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING):
-        ex, _, _ = run(tap(1.5, (0.3, 0.3)), seconds=2.0, weights=tmp_path / "none.pt")
-    warnings = [r for r in caplog.records if "weights" in r.getMessage()]
-    assert ex.model_kind == "glyphs" and len(warnings) == 1
-
-
-def random_nca():
-    import torch
-
-    from models.nca import NCA, NCAConfig
-
-    return NCA(NCAConfig(targets=tuple("0123456789")), torch.Generator().manual_seed(0))
-
-
-def test_nca_path_plants_the_right_codes_and_regrows_a_wiped_digit(tmp_path):
-    """A randomly initialised NCA ("do nothing" update: every pattern is its seed cell) goes
-    through the real NCACanvas: plants, damage and re-seeding; quality needs trained weights."""
-    model = random_nca()
-    path = tmp_path / "nca_digits.pt"
-    model.save(path)
-    drag = [VisitorEvent("enter", "touch:7", "touch", (0.05, 0.9), t=3.0)]
-    for i in range(1, 31):
-        drag.append(VisitorEvent("move", "touch:7", "touch", (0.05 + i * 0.03, 0.42 + 0.001 * i),
-                                 (0.03, 0.0), t=3 + i / 60))
-    drag.append(VisitorEvent("leave", "touch:7", "touch", (0.95, 0.42), t=3.6))
-    ex, _, _ = run(tap(1.5, (0.3, 0.3)) + drag, seconds=3.55, weights=path)
-    assert ex.model_kind == "nca"
-    canvas = ex.final_garden.source
-    for d in ex.digits:
-        if d.cy == ex.digits[0].cy:  # the two digits on the drag's line were erased
-            assert float(canvas.x[3, d.cy, d.cx]) == 0.0
-    seed = ex.digits[2]
-    cell = canvas.x[:, seed.cy, seed.cx]
-    assert canvas.model.target_of(cell) == seed.value and float(cell[3]) == 1.0
-    ex, _, _ = run(tap(1.5, (0.3, 0.3)) + drag, seconds=5.5, weights=path)
-    canvas = ex.final_garden.source
-    assert all(float(canvas.x[3, d.cy, d.cx]) == 1.0 for d in ex.digits)  # re-seeded
-
-
-def test_threaded_nca_and_field_workers_start_answer_and_stop():
-    from exhibits.numbers.exhibit import NumbersExhibit
-    from runtime.assets import Assets
-    from runtime.exhibit import ExhibitContext
-    from runtime.timing import FrameStats, StageTimer
-
-    ctx = ExhibitContext((320, 180), 60, Assets(), 0, "cpu", StageTimer(), FrameStats(),
-                         time.perf_counter, logging.getLogger("t"))
-    ex = NumbersExhibit(ctx, settings(), model=random_nca(), threaded=True, cppn_width=32)
-    ex.enter()
-    try:
-        assert ex.garden.worker.running and ex.field_worker.running
-        d = ex._plant((60, 40), by_visitor=True, planter="")
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
-            frame, _ = ex.garden.latest()
-            if frame[d.cy, d.cx, 3] > 200:
-                break
-            time.sleep(0.02)
-        assert frame[d.cy, d.cx, 3] > 200
-    finally:
-        ex.leave()
-    assert not ex.garden if ex.garden is None else not ex.garden.worker.running
 
 
 def test_survives_ten_minutes_of_simulated_crowds():
@@ -427,21 +331,23 @@ def test_survives_ten_minutes_of_simulated_crowds():
     kiosk, clock = offscreen_kiosk(cfg, "numbers", (160, 90), sources=[crowd],
                                    exhibit_factory=factory, analytics=rec)
     most = 0
+    next_check_s = 0.0
     try:
-        for i in range(12 * 600):
+        while clock() < 600.0:
             kiosk.frame()
             clock.advance(1 / 12)
-            if i % 120 == 0:
-                ex = made[-1]
-                most = max(most, len(ex.digits))
-                assert len([d for d in ex.digits if d.fade_t is None]) <= 12
-                assert len(ex._text_cache) <= 97
+            if clock() >= next_check_s:  # every 10 s of kiosk time
+                next_check_s += 10.0
+                digits = made[-1].planting.digits
+                most = max(most, len(digits))
+                assert len([d for d in digits if d.fade_t is None]) <= 12
+                assert len(made[-1].kit.texts) <= 97
         assert not kiosk.failures, kiosk.last_error
     finally:
         kiosk.stop()
     ex = made[-1]
     assert len(made) == 1
     assert kiosk.visit.visits >= 4
-    assert rec.count("seed_planted") == ex.visitor_count > 20
+    assert rec.count("seed_planted") == ex.planting.visitor_count > 20
     assert most >= 8
-    assert ex.walkers.keys() <= set(ex.visitors)
+    assert ex.eraser.walkers.keys() <= set(ex.visitors)

@@ -1,10 +1,19 @@
 """Numbers writing by itself: two digits on appearing, the sequence while nobody is there.
 
 Whenever the exhibit appears it writes two digits side by side mid-screen (so the screen is never
-empty). After ``idle_s`` with nobody present and no visitor event it enters attract mode: every
-``attract_seed_s`` it writes the next digit of the sequence, digit *n* in slot *n* of one or two
-lines in reading order with a gentle wave, and the caption invites visitors. Any visitor ends
-attract mode at once.
+empty): the first :data:`INTRO_START_S` after it appears, the second :data:`INTRO_EVERY_S` later.
+
+Attract mode has one source of truth, the runtime's visit tracker: it is on while
+``ctx.visit.attract`` is True (no visit: nobody present or touching for ``[visits] idle_s``,
+40 s by default) and off as soon as a visit starts. While it is on, the exhibit writes the next
+digit of the sequence every ``attract_seed_s`` seconds, digit *n* in slot *n* of one or two lines
+in reading order with a gentle wave, and the caption invites visitors. Its first digit comes
+:data:`ATTRACT_START_S` after attract mode begins, but never sooner than ``attract_seed_s``
+after an intro digit (an exhibit that appears with nobody there writes its intro first, then
+carries on at the attract pace).
+
+The exhibit decides *whether* it is attract time (see ``NumbersExhibit._nobody_there``);
+this room decides *what* to plant and *when*, in seconds on the exhibit's clock.
 """
 
 from __future__ import annotations
@@ -24,39 +33,49 @@ PITCH_CELLS = 22  # attract mode's slot width
 
 
 class AttractMode:
-    """When the exhibit plants digits itself; see the module docstring."""
+    """When the exhibit plants digits itself; see the module docstring.
+
+    Attributes:
+        active: attract mode is on (read by the caption and the drawing).
+        next_t: exhibit time (s) of the next attract digit while ``active``.
+        intro_left: intro digits still to write.
+    """
 
     def __init__(self, settings: NumbersSettings, layout: Layout) -> None:
         self.settings, self.layout = settings, layout
         self.active = False
-        self.last_activity_t = -1e9
         self.next_t = 0.0
         self.intro_left = INTRO_DIGITS
         self.next_intro_t = INTRO_START_S
 
-    def activity(self, t: float) -> None:
-        """A visitor event at ``t``."""
-        self.last_activity_t = t
-
-    def update(self, t: float, present: bool, plant: Callable[[tuple[int, int]], object],
+    def update(self, t: float, attract: bool, plant: Callable[[tuple[int, int]], object],
                next_index: Callable[[], int]) -> None:
-        """Plant the intro's and attract mode's digits that are due (``plant(cell)``);
-        ``next_index()`` is the sequence position of the next digit."""
+        """Plant the intro's and attract mode's digits due at ``t`` (seconds).
+
+        ``attract`` says nobody is there (the visit tracker's verdict); ``plant(cell)`` plants
+        the next digit of the sequence at ``cell``; ``next_index()`` is its 0-based position.
+        """
         s = self.settings
-        idle = not present and t - self.last_activity_t >= s.idle_s
         if self.intro_left > 0 and t >= self.next_intro_t:
+            due = self.next_intro_t
             self.intro_left -= 1
-            self.next_intro_t = t + INTRO_EVERY_S
+            self.next_intro_t = due + INTRO_EVERY_S
+            # attract digits keep their pace after the intro's instead of crowding it
+            self.next_t = max(self.next_t, due + s.attract_seed_s)
             gw, rows = self.layout.grid[0], self.layout.rows_usable
             side = -1 if self.intro_left else 1  # two digits side by side, mid-screen
             plant((gw // 2 + side * 11, rows // 2))
-        if idle and not self.active:
+        if attract and not self.active:
             self.active = True
-            self.next_t = t + ATTRACT_START_S
-        elif not idle:
+            self.next_t = max(self.next_t, t + ATTRACT_START_S)
+        elif not attract:
             self.active = False
-        if self.active and t >= self.next_t:
-            self.next_t = t + s.attract_seed_s
+        if self.active and self.intro_left == 0 and t >= self.next_t:
+            # paced from the schedule, not from t: a step's overshoot must not add up over
+            # the digits; after a long pause the pace restarts from now instead of catching up
+            self.next_t += s.attract_seed_s
+            if self.next_t <= t:
+                self.next_t = t + s.attract_seed_s
             plant(self.cell(next_index()))
 
     def cell(self, k: int) -> tuple[int, int]:

@@ -13,6 +13,10 @@ writes ``(h, w, 3)`` uint8 frames already dimmed to ``level``. The exhibit evalu
 :func:`still_field` is the plain background for safe mode (no models): a dark radial gradient in
 the palette's band colour.
 
+Seeds: the field draws from the named stream ``ctx.seed_for("numbers.field")``. Caches: the
+full-screen upscale target is handed from one showing to the next through the exhibit's store
+(:meth:`exhibits.kit.Kit.take_spare`), since a 1080p surface costs ~7-10 ms to allocate.
+
 Failure modes: an unknown style raises ``KeyError`` (settings validation prevents it). A CPPN
 that cannot start (no torch, a model error) leaves the still gradient, with one warning; safe
 mode never loads it.
@@ -21,20 +25,21 @@ mode never loads it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pygame
 
-from exhibits.kit import give_spare, leave_a_core, take_spare, visitor_key
-from exhibits.numbers.growth import InlineWorker
+from exhibits.kit import Kit, leave_a_core, visitor_key
 
 CPPN_FPS = 20.0
 
 
 class FieldSource:
-    """FrameSource over a CPPN field; ``speed`` and ``level`` may be changed between ticks."""
+    """FrameSource over a CPPN field; ``speed`` and ``level`` may be changed between ticks.
+
+    ``speed`` multiplies simulated time (1 = the style's own pace; the exhibit raises it up to 4
+    while visitors move); ``level`` 0..1 dims the frame."""
 
     def __init__(self, field: Any, level: float):
         self.field = field
@@ -71,19 +76,19 @@ class Background:
     """The CPPN field (or the still gradient) behind the digits: start, steer, draw.
 
     Args:
-        ctx: the exhibit's context (``size``, ``seed``, ``device``, ``safe_mode``).
+        ctx: the exhibit's context (``size``, ``seed_for``, ``device``, ``safe_mode``).
+        kit: the exhibit's :class:`exhibits.kit.Kit` (warnings, spare surfaces).
         style: the CPPN style (:func:`models.catalog.list_styles`).
         band: the palette's band colour (the still gradient's and the empty screen's colour).
         level: brightness of the field 0..1 (``background_level``).
         width: evaluation width in pixels (the height follows the screen's aspect).
         threaded: a worker thread (the live kiosk) or inline steps from :meth:`advance`.
-        warn: a :class:`exhibits.kit.WarnOnce`.
     """
 
-    def __init__(self, ctx: Any, style: str, band: tuple[int, int, int], level: float,
-                 width: int, threaded: bool, warn: Callable[[str], None]) -> None:
-        self.ctx, self.style, self.band, self.level = ctx, style, band, level
-        self.width, self.threaded, self.warn = width, threaded, warn
+    def __init__(self, ctx: Any, kit: Kit, style: str, band: tuple[int, int, int], level: float,
+                 width: int, threaded: bool) -> None:
+        self.ctx, self.kit, self.style, self.band, self.level = ctx, kit, style, band, level
+        self.width, self.threaded, self.warn = width, threaded, kit.warn
         self.worker: Any = None
         self.source: FieldSource | None = None
         self.still: np.ndarray | None = None
@@ -101,16 +106,14 @@ class Background:
             return
         try:
             from models.cppn import CPPNField
-            from models.engine import FrameWorker
+            from models.workers import FrameWorker
 
             leave_a_core(self.ctx.device)
-            fld = CPPNField(self.style, cw, ch, seed=self.ctx.seed, device=self.ctx.device)
+            fld = CPPNField(self.style, cw, ch, seed=self.ctx.seed_for("numbers.field"),
+                            device=self.ctx.device)
             self.source = FieldSource(fld, self.level)
-            if self.threaded:
-                self.worker = FrameWorker(self.source, CPPN_FPS, name="numbers-field")
-            else:
-                self.worker = InlineWorker(self.source, CPPN_FPS)
-            self.worker.start()
+            self.worker = FrameWorker(self.source, CPPN_FPS, name="numbers-field",
+                                      inline=not self.threaded).start()
         except Exception as err:  # noqa: BLE001 - the field is decoration: a gradient will do
             self.warn(f"background pattern unavailable ({type(err).__name__}: {err}); "
                       "plain gradient")
@@ -126,7 +129,7 @@ class Background:
     def _give_back(self) -> None:
         """The full-size surface goes to the next showing (every pixel is rewritten there)."""
         if self._big is not None:
-            give_spare(_spare_key(self._big.get_size(), self._big), self._big)
+            self.kit.give_spare(_spare_key(self._big.get_size(), self._big), self._big)
             self._big = None
 
     def steer(self, walkers: dict[str, Any]) -> None:
@@ -149,8 +152,8 @@ class Background:
         self.worker.submit(apply)
 
     def advance(self, dt: float) -> None:
-        """Step an inline worker (a threaded one keeps its own time)."""
-        if isinstance(self.worker, InlineWorker):
+        """Step an inline worker by ``dt`` seconds (a threaded one keeps its own time)."""
+        if self.worker is not None:
             self.worker.advance(dt)
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -169,8 +172,8 @@ class Background:
             pygame.surfarray.blit_array(self._small, frame.transpose(1, 0, 2))
             if self._big is None or self._big.get_size() != size:
                 self._give_back()
-                self._big = take_spare(_spare_key(size, surface),
-                                       lambda: pygame.Surface(size, 0, surface))
+                self._big = self.kit.take_spare(_spare_key(size, surface),
+                                                lambda: pygame.Surface(size, 0, surface))
             pygame.transform.smoothscale(self._small, size, self._big)
             self._seq = seq
         surface.blit(self._big, (0, 0))

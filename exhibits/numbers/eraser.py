@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -30,12 +31,16 @@ from exhibits.numbers.layout import HALF, Digit, Layout, Walker
 from exhibits.numbers.settings import NumbersSettings
 from runtime.events import VisitorEvent
 
+if TYPE_CHECKING:
+    from runtime.vision.processor import VisionFrame
+
 
 class Eraser:
     """The walkers' table and the damage they do; see the module docstring.
 
     Args:
-        rng: draws which cells a partial-strength stamp erases (seeded by the exhibit).
+        rng: draws which cells a partial-strength stamp erases (the exhibit passes the named
+            stream ``ctx.rng_for("numbers.eraser")``).
     """
 
     def __init__(self, layout: Layout, settings: NumbersSettings,
@@ -158,31 +163,36 @@ class Eraser:
             self.mask[ys, xs] = True
             self.any = True
 
-    def camera(self, vision: Any, warn: Callable[[str], None]) -> None:
-        """Camera silhouettes that move erase cells (``vision`` is ``ctx.vision``)."""
-        v = vision
-        if v is None or self.settings.damage_strength <= 0:
+    def camera(self, vision: VisionFrame | None, warn: Callable[[str], None]) -> None:
+        """Camera silhouettes that move erase cells.
+
+        ``vision`` is ``ctx.vision``: the newest :class:`runtime.vision.processor.VisionFrame`,
+        or ``None`` without a camera. Its presence mask is warped to the cell grid through the
+        frame's own calibration (``homography``; ``None`` only resizes). A frame is used once
+        (by ``index`` and ``t_capture``); nothing happens while the camera is still learning the
+        empty room. Moving = the frame's optical flow above 0.08 screen widths per second, or,
+        with flow off, cells that became present since the last frame.
+        """
+        vf = vision
+        if vf is None or vf.learning or self.settings.damage_strength <= 0:
             return
         try:
-            vf = v.latest_vision() if hasattr(v, "latest_vision") else v
-            if vf is None or getattr(vf, "learning", False):
-                return
-            key = (getattr(vf, "index", None), getattr(vf, "t_capture", None))
+            key = (vf.index, vf.t_capture)
             if key == self._vision_key:
                 return
             self._vision_key = key
             gw, gh = self.layout.grid
-            if hasattr(vf, "screen_mask"):
-                mask = vf.screen_mask(getattr(v, "homography", None), (gw, gh))
-            else:
-                mask = cv2.resize(np.asarray(vf.mask, np.uint8), (gw, gh),
-                                  interpolation=cv2.INTER_LINEAR)
-            here = mask > 127
-            flow = getattr(vf, "flow", None)
+            here = vf.screen_mask(vf.homography, (gw, gh)) > 127
+            flow = vf.flow
             if flow is not None:
-                speed = cv2.resize(np.hypot(flow[..., 0], flow[..., 1]).astype(np.float32),
-                                   (gw, gh), interpolation=cv2.INTER_LINEAR)
-                moving = here & (speed > 0.08)
+                # moving is decided where the flow was measured (camera cells) and then warped
+                # like the mask, so a calibrated camera's flow lines up with its silhouettes
+                mh, mw = vf.mask.shape
+                speed = np.hypot(flow[..., 0], flow[..., 1]).astype(np.float32)
+                if speed.shape != (mh, mw):
+                    speed = cv2.resize(speed, (mw, mh), interpolation=cv2.INTER_LINEAR)
+                moved = np.where(speed > 0.08, vf.mask, 0).astype(np.uint8)
+                moving = replace(vf, mask=moved).screen_mask(vf.homography, (gw, gh)) > 127
             else:
                 last = self._last_mask
                 moving = here & ~last if last is not None else np.zeros_like(here)

@@ -9,17 +9,23 @@ cells under the visitor; the digits regrow from what is left. With more than ``m
 oldest fades. A caption strip at the bottom (Korean first) writes the sequence with the newest
 digit highlighted, "42번째 숫자를 키웠어요 · you grew digit #42" and today's count. The ⓘ button
 (top right) opens a close-up of the cells with their hidden channels and two sentences on how each
-cell sees only its neighbours. A clap (microphone onset) makes the digits pulse. After ``idle_s``
-with nobody there the digits write themselves in reading order (two lines across the screen)
-and a bilingual hint invites visitors.
+cell sees only its neighbours. A clap (microphone onset) makes the digits pulse. Between visits
+(the kiosk's visit tracker: nobody there for ``[visits] idle_s``) the digits write themselves in
+reading order (two lines across the screen) and a bilingual hint invites visitors.
 
 Choices (where the issue leaves them open):
 
 * One sequence position per kiosk, sequence and day: every digit grown (by a visitor or by the
   exhibit itself) is the next one, so "you grew digit #n" and the caption always agree. The
-  position survives visits and exhibit switches (kept per kiosk, see
+  position survives visits and exhibit switches (kept in ``ctx.store``, see
   :func:`~exhibits.numbers.layout.day_ledger`); a visit's end only closes the ⓘ view. "Digits
   grown today" and the ``seed_planted`` analytics count visitors' digits only.
+* Attract mode follows the kiosk's visit tracker (``ctx.visit.attract``), the one idle clock of
+  the kiosk. Without a tracker (``ctx.visit`` is None: a context built by hand in a test) the
+  exhibit's own table of present visitors stands in: attract whenever nobody is present, with
+  no idle delay, so an isolated exhibit still writes by itself.
+* Random draws come from named streams (``ctx.rng_for("numbers.eraser")``, ``seed_for`` of
+  ``"numbers.glyphs"``, ``"numbers.nca"``, ``"numbers.field"``), never from offsets of the seed.
 * Sound: the note plays when a digit finishes growing; planting answers at once with light.
 
 The rooms this class owns and calls (each module's docstring has its rules):
@@ -29,6 +35,7 @@ The rooms this class owns and calls (each module's docstring has its rules):
 ``planting``    the digits: where each goes, the grower (NCA or glyphs), fading, re-seeding
 ``eraser``      the walkers and the cells they erase (touch drags, walking people, the camera)
 ``attract``     the digits the exhibit writes itself (on appearing, and in attract mode)
+``growth``      the growers (plain glyph cells, the NCA) behind one ``Garden`` handle
 ``background``  the CPPN field behind the digits (or a still gradient), steered by walkers
 ``layer``       the digit layer (tint, glow, one upscale) and the rings over it
 ``captions``    the caption band and the title
@@ -39,6 +46,11 @@ Model paths: trained weights (``models/weights/nca_digits.pt``) → the NCA on a
 no weights, a model error or safe mode → :class:`~exhibits.numbers.growth.GlyphCells` (one
 warning in the log). The CPPN runs on a worker thread; safe mode shows a still gradient instead.
 On a simulated clock (``ctx.inline_models``) both step inline, so renders repeat for a seed.
+Every worker is the models layer's :class:`models.workers.FrameWorker` (threaded or inline).
+
+Tests read the exhibit through its rooms (``exhibit.planting.digits``, ``exhibit.eraser.walkers``,
+``exhibit.attract_mode.active``, ``exhibit.captions.lines(...)``); this class keeps no
+pass-through properties for them.
 
 Drawing costs (1080p): one cached background blit, one premultiplied blit of the digit layer, a
 few cached text surfaces; each new model frame is upscaled once (≈1–2 ms).
@@ -51,7 +63,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pygame
 
 from exhibits.kit import TOUCH_SOURCES, Kit
@@ -101,26 +112,19 @@ class NumbersExhibit(BaseExhibit):
         self._next_presence_t = 0.0
         self._next_steer_t = 0.0
         self.kit = Kit(ctx, "numbers", text_limit=96)
-        warn = self.kit.warn
-        self.planting = Planting(ctx, s, self.layout, self.palette, today, warn)
-        self.eraser = Eraser(self.layout, s, np.random.default_rng(ctx.seed + 505))
+        self.planting = Planting(ctx, s, self.layout, self.palette, today, self.kit.warn)
+        self.eraser = Eraser(self.layout, s, ctx.rng_for("numbers.eraser"))
         self.attract_mode = AttractMode(s, self.layout)
-        self.background = Background(ctx, s.cppn_style or self.palette.cppn_style,
-                                     self.palette.band, s.background_level, cppn_width, threaded,
-                                     warn)
-        self.layer = DigitLayer(self.palette, self.layout.grid)
+        self.background = Background(ctx, self.kit, s.cppn_style or self.palette.cppn_style,
+                                     self.palette.band, s.background_level, cppn_width, threaded)
+        self.layer = DigitLayer(self.palette, self.layout.grid, self.kit)
         self.captions = Captions(s, self.palette, self.layout, ctx.assets, self.kit.texts)
         self.info = InfoPanel(s, self.palette, self.layout, ctx.assets, self.kit.texts)
-        # shared by reference with the rooms that fill them
-        self.digits: list[Digit] = self.planting.digits
-        self.walkers: dict[str, Walker] = self.eraser.walkers
-        self._text_cache = self.kit.texts
 
     # --- lifecycle -------------------------------------------------------------------------------
     def enter(self) -> None:
         self.planting.start(model=self.model, weights=self.weights, threaded=self.threaded)
         self.background.start()
-        self.attract_mode.activity(0.0)  # the intro writes first; attract after idle_s of nobody
 
     def leave(self) -> None:
         self.planting.stop()
@@ -133,11 +137,10 @@ class NumbersExhibit(BaseExhibit):
     # --- input -----------------------------------------------------------------------------------
     def on_visitor(self, event: VisitorEvent) -> None:
         super().on_visitor(event)
-        self.attract_mode.activity(self.t)
         if event.kind == "leave":
             self.eraser.leave(event.visitor_id)
             return
-        w = self.walkers.get(event.visitor_id)
+        w = self.eraser.walkers.get(event.visitor_id)
         if event.kind == "enter" or w is None:
             w = self.eraser.arrive(event, self.t)
             if event.source in TOUCH_SOURCES:
@@ -163,12 +166,17 @@ class NumbersExhibit(BaseExhibit):
             self.kit.record("seed_planted")
         return digit
 
-    def on_visit_start(self) -> None:
-        self.attract_mode.active = False
-
     def on_visit_end(self) -> None:
+        """Nobody there for ``[visits] idle_s``: close ⓘ and let the caption invite again
+        (attract mode itself follows ``ctx.visit.attract`` in :meth:`update`)."""
         self.info.close()
         self.planting.last_grown = None
+
+    def _nobody_there(self) -> bool:
+        """Attract time: the kiosk's visit tracker says so (``ctx.visit.attract``); without a
+        tracker (an isolated test), whenever no visitor is present."""
+        visit = self.ctx.visit
+        return bool(visit.attract) if visit is not None else not self.visitors
 
     # --- update ----------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
@@ -182,7 +190,7 @@ class NumbersExhibit(BaseExhibit):
                                              planter=vid))
         self.eraser.camera(self.ctx.vision, self.kit.warn)
         self.attract_mode.update(
-            t, bool(self.visitors),
+            t, self._nobody_there(),
             lambda cell: self._plant(cell, by_visitor=False, planter=""),
             lambda: planting.next_index)
         self.eraser.flush(planting.garden)
@@ -193,7 +201,7 @@ class NumbersExhibit(BaseExhibit):
             planting.census(t)
         if t >= self._next_steer_t:
             self._next_steer_t = t + STEER_EVERY_S
-            self.background.steer(self.walkers)
+            self.background.steer(self.eraser.walkers)
         self.info.update(t, planting.garden, planting.newest)
         if planting.garden is not None:
             planting.garden.advance(dt)
@@ -222,45 +230,11 @@ class NumbersExhibit(BaseExhibit):
         pan = (d.cx / max(1, self.layout.grid[0] - 1)) * 1.6 - 0.8
         self.kit.sound("note", digit_to_degree(d.value), 0.75 if d.by_visitor else 0.35, pan=pan)
 
-    # --- what the tests, the caption and the drawing read ----------------------------------------
-    @property
-    def garden(self) -> Any:
-        return self.planting.garden
-
-    @property
-    def model_kind(self) -> str:
-        """``"nca"`` or ``"glyphs"``: what grows the digits now."""
-        return self.planting.kind
-
-    @property
-    def field_worker(self) -> Any:
-        return self.background.worker
-
-    @property
-    def still_bg(self) -> np.ndarray | None:
-        return self.background.still
-
-    @property
-    def attract(self) -> bool:
-        return self.attract_mode.active
-
-    @property
-    def visitor_count(self) -> int:
-        """Digits visitors grew today (this sequence)."""
-        return self.planting.visitor_count
-
-    @property
-    def info_open(self) -> bool:
-        return self.info.is_open
-
+    # --- what the drawing reads ------------------------------------------------------------------
     def pulse(self) -> float:
         """0..1 brightness boost of a recent clap."""
         age = self.t - self.pulse_t
         return math.exp(-age / PULSE_S) if 0 <= age < 6 * PULSE_S else 0.0
-
-    def caption_lines(self, max_chars: int = 40) -> tuple[str, str, str, str]:
-        """(sequence up to the newest digit, newest digit, message line, today's counter)."""
-        return self.captions.lines(self.planting, self.attract, max_chars)
 
     # --- drawing (reads state; the rooms keep render caches only) -------------------------------
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
@@ -270,10 +244,10 @@ class NumbersExhibit(BaseExhibit):
         with stages.measure("numbers.digits"):
             self.layer.draw(surface, planting.garden, planting.digits, planting.tint_version,
                             self.pulse(), self.t)
-            draw_marks(surface, self.layout, self.palette, planting.digits, self.walkers,
+            draw_marks(surface, self.layout, self.palette, planting.digits, self.eraser.walkers,
                        self.eraser.radius, self.settings.still_s, self.t)
         with stages.measure("numbers.text"):
-            self.captions.draw(surface, planting, self.attract, self.t)
+            self.captions.draw(surface, planting, self.attract_mode.active, self.t)
             self.info.draw_button(surface)
             if self.info.is_open:
                 snap = planting.garden.snapshot if planting.garden is not None else None

@@ -13,70 +13,28 @@ premultiplied RGBA at cell resolution (white digits; the exhibit tints them):
   what is left. It is cheap (about 0.1 ms per step at 192×108), needs no torch, and shows the
   idea of the real thing.
 
-Threads: with ``threaded=True`` model steps run on worker threads (the engine's
-:class:`~models.engine.FrameWorker`); with ``threaded=False`` an :class:`InlineWorker` steps them
-from ``update(dt)`` on the kiosk's clock, which makes renders and golden tests repeatable. The
-exhibit uses threads for the NCA and the CPPN, and inline stepping for :class:`GlyphCells` (a
-numpy step is cheaper than a thread hand-over, and it stays deterministic).
+Threads: both growers are driven by the models layer's one worker,
+:class:`models.workers.FrameWorker` (torch-free). With ``threaded=True`` the NCA steps on a
+worker thread; with ``threaded=False`` (``ctx.inline_models``: renders, goldens, tests) it steps
+inline from :meth:`Garden.advance` on the kiosk's clock, so frames repeat for a seed.
+:class:`GlyphCells` always steps inline (a numpy step is cheaper than a thread hand-over, and it
+stays deterministic).
 
-Failure modes: a worker that raises stores ``worker.error`` (see :mod:`models.engine`);
+Failure modes: a worker that raises stores ``worker.error`` (see :mod:`models.workers`);
 :meth:`Garden.failed` reports it so the exhibit can fall back to :class:`GlyphCells`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from models.workers import FrameWorker
+
 TARGET_CELLS = 32  # a digit's pattern is 32×32 cells (models.nca.NCAConfig.target_size)
 HIDDEN_SHOWN = 4  # hidden channels the "how it works" view shows
 SCAR = -1.5  # health of a damaged cell: it needs (1.5 + 0.5) / rate steps before it spreads
-
-
-class InlineWorker:
-    """A :class:`models.engine.FrameWorker` look-alike that ticks on the caller's thread.
-
-    ``advance(dt)`` runs as many ticks at ``rate_hz`` as ``dt`` covers (commands first), then
-    renders once; ``latest()`` returns ``(frame, sequence number)`` like the threaded worker.
-    """
-
-    def __init__(self, source: Any, rate_hz: float):
-        self.source, self.period = source, 1.0 / float(rate_hz)
-        self.frame = np.zeros(source.shape, np.uint8)
-        self.seq = 0
-        self._acc = 0.0
-        self._commands: list[Callable[[], None]] = []
-        self.error: BaseException | None = None
-
-    def start(self) -> InlineWorker:
-        self.source.render(self.frame)
-        self.seq = 1
-        return self
-
-    def stop(self) -> None:
-        self._commands.clear()
-
-    def submit(self, command: Callable[[], None]) -> None:
-        self._commands.append(command)
-
-    def advance(self, dt: float) -> None:
-        self._acc += dt
-        ticked = False
-        while self._acc >= self.period - 1e-9:
-            self._acc -= self.period
-            cmds, self._commands = self._commands, []
-            for cmd in cmds:
-                cmd()
-            self.source.tick(self.period)
-            ticked = True
-        if ticked:
-            self.source.render(self.frame)
-            self.seq += 1
-
-    def latest(self) -> tuple[np.ndarray, int]:
-        return self.frame, self.seq
 
 
 class GlyphCells:
@@ -187,31 +145,32 @@ class Garden:
     :meth:`request_snapshot` (written by the worker thread; a plain attribute swap).
     """
 
-    def __init__(self, kind: str, source: Any, worker: Any, inline: bool):
+    def __init__(self, kind: str, source: Any, worker: FrameWorker):
         self.kind = kind  # "nca" or "glyphs"
-        self.source, self.worker, self.inline = source, worker, inline
+        self.source, self.worker = source, worker
         self.snapshot: np.ndarray | None = None
 
     @classmethod
     def glyphs(cls, width: int, height: int, growth_s: float, steps_per_s: float = 48.0,
                seed: int = 0) -> Garden:
+        """Plain glyph cells (no torch), ``steps_per_s`` steps per second, always inline."""
         src = GlyphCells(width, height, growth_s * steps_per_s, seed)
-        return cls("glyphs", src, InlineWorker(src, steps_per_s), inline=True)
+        return cls("glyphs", src, FrameWorker(src, steps_per_s, name="numbers-glyphs",
+                                              inline=True))
 
     @classmethod
     def nca(cls, model: Any, width: int, height: int, growth_s: float, seed: int = 0,
             device: str = "cpu", threaded: bool = True) -> Garden:
-        from models.engine import NCASource, NCAWorker
+        """The NCA (imports torch) on a thread, or inline when ``threaded`` is False."""
+        from models.engine import NCAWorker
         from models.nca import NCACanvas
 
         canvas = NCACanvas(model, width, height, seed=seed, device=device)
         steps_per_s = 96.0 / growth_s  # the digits model grows a pattern in ~96 steps
         tick = 2 if steps_per_s <= 64 else 4
-        if threaded:
-            worker: Any = NCAWorker(canvas, steps_per_s=steps_per_s, steps_per_tick=tick)
-        else:
-            worker = InlineWorker(NCASource(canvas, tick), steps_per_s / tick)
-        return cls("nca", canvas, worker, inline=not threaded)
+        worker = NCAWorker(canvas, steps_per_s=steps_per_s, steps_per_tick=tick,
+                           name="numbers-nca", inline=not threaded)
+        return cls("nca", canvas, worker)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -226,8 +185,8 @@ class Garden:
         self.worker.stop()
 
     def advance(self, dt: float) -> None:
-        if self.inline:
-            self.worker.advance(dt)
+        """Step an inline worker by ``dt`` seconds (a threaded one keeps its own time)."""
+        self.worker.advance(dt)
 
     def failed(self) -> BaseException | None:
         return self.worker.error

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pygame
 
-from exhibits.kit import TOUCH_SOURCES, give_spare, take_spare
+from exhibits.kit import TOUCH_SOURCES, Kit
 from exhibits.numbers.growth import TARGET_CELLS
 from exhibits.numbers.layout import HALF, Digit, Layout, Walker
 from exhibits.numbers.look import Palette
@@ -32,10 +32,13 @@ RECOMPOSE_S = 1 / 31  # the layer is recomposed at most this often
 
 
 class DigitLayer:
-    """The tinted, glowing, upscaled digits (render caches only; reads state)."""
+    """The tinted, glowing, upscaled digits (render caches only; reads state).
 
-    def __init__(self, palette: Palette, grid: tuple[int, int]) -> None:
-        self.palette = palette
+    ``kit`` hands the full-size surface from one showing to the next (:meth:`Kit.take_spare`).
+    """
+
+    def __init__(self, palette: Palette, grid: tuple[int, int], kit: Kit) -> None:
+        self.palette, self.kit = palette, kit
         gw, gh = grid
         self._dist_tpl = self._distance_template()
         self._tint_key: tuple = ()
@@ -65,7 +68,7 @@ class DigitLayer:
         """Give the full-size surface to the next showing (the exhibit leaves; every pixel is
         rewritten by the next compose)."""
         if self._big is not None:
-            give_spare(("numbers.layer", self._big.get_size()), self._big)
+            self.kit.give_spare(("numbers.layer", self._big.get_size()), self._big)
             self._big = None
 
     def _tint_map(self, digits: list[Digit], tint_version: int, t: float) -> np.ndarray:
@@ -117,8 +120,8 @@ class DigitLayer:
         np.maximum(lit[..., 3], 1, out=buf[..., 3])
         small = pygame.image.frombuffer(buf, (gw, gh), "BGRA")
         if self._big is None or self._big.get_size() != size:
-            self._big = take_spare(("numbers.layer", tuple(size)),
-                                   lambda: pygame.Surface(size, pygame.SRCALPHA, 32))
+            self._big = self.kit.take_spare(("numbers.layer", tuple(size)),
+                                            lambda: pygame.Surface(size, pygame.SRCALPHA, 32))
         if small.get_masks() == self._big.get_masks():
             pygame.transform.smoothscale(small, size, self._big)
         else:  # an unusual pixel format: pay for a conversion

@@ -7,14 +7,13 @@ grower runs on, and places the caption band and the ⓘ button. Settings in pixe
 :class:`DayLedger` is the visitors' place in the sequence today.
 
 The ledger outlives the exhibit instance (one is built at every showing): :func:`day_ledger`
-keeps it on the kiosk's assets object, the one thing the kiosk hands every instance.
+keeps it in the exhibit's store (``ctx.store``, one per exhibit name, owned by the kiosk).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +23,6 @@ REF_LINES = 1080  # settings in px are for a 1080-line screen
 HALF = TARGET_CELLS // 2
 SPACING = (20, 26)  # digits closer than this (cells, x and y) would grow into each other
 NUDGE_CELLS = 14  # how far a seed may move to find room
-
-_LEDGERS: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -37,17 +34,17 @@ class DayLedger:
     grown: int = 0
 
 
-def day_ledger(owner: Any, key: tuple, today: dt.date) -> DayLedger:
-    """The ledger for ``key`` (sequence) kept on ``owner`` (the kiosk's shared assets object).
+def day_ledger(store: Any, sequence: tuple, today: dt.date) -> DayLedger:
+    """Today's ledger for ``sequence`` (``(name, text_digits)``), kept in ``store``.
 
-    Exhibit instances are created each time the playlist shows one, so the position must live
-    on something the kiosk keeps: the context's ``assets`` is one object per kiosk. A new day
-    starts a new ledger.
+    ``store`` is the exhibit's :class:`runtime.store.ExhibitStore` (``ctx.store``): exhibit
+    instances are created each time the playlist shows one, so the position lives in what the
+    kiosk keeps for the exhibit's name. A new day starts a new ledger (the old one is replaced).
     """
-    book = _LEDGERS.setdefault(owner, {})
-    ledger = book.get(key)
+    key = ("numbers.ledger", *sequence)
+    ledger = store.get(key)
     if ledger is None or ledger.day != today:
-        ledger = book[key] = DayLedger(today)
+        ledger = store.put(key, DayLedger(today))
     return ledger
 
 

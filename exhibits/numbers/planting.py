@@ -48,8 +48,9 @@ class Planting:
     """The digits on screen and what grows them; see the module docstring.
 
     Args:
-        ctx: the exhibit's context (``assets`` keeps the ledger; ``seed``, ``device``,
-            ``safe_mode``).
+        ctx: the exhibit's context (``store`` keeps the day's ledger across showings;
+            ``seed_for``, ``device``, ``safe_mode``). The growers draw from the named streams
+            ``"numbers.glyphs"`` and ``"numbers.nca"``.
         today: gives the date for the day ledger.
         warn: a :class:`exhibits.kit.WarnOnce`.
     """
@@ -72,7 +73,7 @@ class Planting:
     def start(self, *, model: Any, weights: Any, threaded: bool) -> None:
         s = self.settings
         self.sequence = DigitSequence(s.sequence, s.text_digits)
-        self.ledger = day_ledger(self.ctx.assets, (s.sequence, s.text_digits), self.today())
+        self.ledger = day_ledger(self.ctx.store, (s.sequence, s.text_digits), self.today())
         self.garden = self._make_garden(model, weights, threaded)
         self.kind = self.garden.kind
 
@@ -84,7 +85,7 @@ class Planting:
     def _make_garden(self, model: Any, weights: Any, threaded: bool) -> Garden:
         gw, gh = self.layout.grid
         s, ctx = self.settings, self.ctx
-        plain = Garden.glyphs(gw, gh, s.growth_s, seed=ctx.seed)
+        plain = self._glyphs()
         if ctx.safe_mode:
             self.warn("safe mode: digits grow as plain glyphs (no NCA)")
             return plain.start()
@@ -108,11 +109,17 @@ class Planting:
             return plain.start()
         try:
             leave_a_core(ctx.device)
-            return Garden.nca(model, gw, gh, s.growth_s, seed=ctx.seed, device=ctx.device,
-                              threaded=threaded).start()
+            return Garden.nca(model, gw, gh, s.growth_s, seed=ctx.seed_for("numbers.nca"),
+                              device=ctx.device, threaded=threaded).start()
         except Exception as err:  # noqa: BLE001
             self.warn(f"NCA could not start ({type(err).__name__}: {err}); plain glyphs")
             return plain.start()
+
+    def _glyphs(self) -> Garden:
+        """The plain-glyph grower (not started): no torch, its own named random stream."""
+        gw, gh = self.layout.grid
+        return Garden.glyphs(gw, gh, self.settings.growth_s,
+                             seed=self.ctx.seed_for("numbers.glyphs"))
 
     def fall_back_if_failed(self) -> None:
         """The NCA worker died: carry on with plain glyphs, replanting the living digits."""
@@ -121,8 +128,7 @@ class Planting:
             return
         self.warn(f"NCA worker failed ({garden.failed()!r}); digits grow as plain glyphs")
         garden.stop()
-        gw, gh = self.layout.grid
-        self.garden = Garden.glyphs(gw, gh, self.settings.growth_s, seed=self.ctx.seed).start()
+        self.garden = self._glyphs().start()
         self.kind = "glyphs"
         for d in self.digits:
             self.garden.plant(str(d.value), d.cx, d.cy)
@@ -182,7 +188,7 @@ class Planting:
         today = self.today()
         if self.ledger is not None and self.ledger.day != today:
             s = self.settings
-            self.ledger = day_ledger(self.ctx.assets, (s.sequence, s.text_digits), today)
+            self.ledger = day_ledger(self.ctx.store, (s.sequence, s.text_digits), today)
 
     def _box_mask(self, d: Digit) -> np.ndarray:
         """d's box, minus the boxes of other living digits (so removal never cuts them)."""

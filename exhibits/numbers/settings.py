@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from exhibits.numbers.look import PALETTES
 from exhibits.numbers.sequences import SEQUENCES
@@ -48,7 +49,17 @@ def _styles() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class NumbersSettings:
-    """Living digits that visitors plant, damage and regrow (see ``exhibits/numbers``)."""
+    """Living digits that visitors plant, damage and regrow (see ``exhibits/numbers``).
+
+    Attract mode (the digits writing themselves) starts when the kiosk's visit tracker says
+    nobody is there (``[visits] idle_s``); ``attract_seed_s`` paces it.
+    """
+
+    #: keys this section no longer has, with why: the config loader accepts them with a warning
+    #: (so an older config.toml still loads) instead of refusing them as unknown
+    RETIRED: ClassVar[dict[str, str]] = {
+        "idle_s": "no longer used: [visits] idle_s decides when attract mode starts",
+    }
 
     sequence: str = setting("pi", "which digits grow, in order: pi, e, phi, sqrt2, fibonacci "
                             "(1 1 2 3 5 8 13 …), primes (2 3 5 7 11 …) or text (text_digits)",
@@ -75,8 +86,6 @@ class NumbersSettings:
                                     "pixels on a 1080-line screen", range=(10, 300))
     still_s: float = setting(1.0, "seconds a camera visitor must stand still to plant a seed",
                              range=(0.3, 5.0))
-    idle_s: float = setting(12.0, "seconds with nobody there before the digits write "
-                            "themselves (attract mode)", range=(2.0, 600.0))
     attract_seed_s: float = setting(3.5, "seconds between self-planted digits in attract mode",
                                     range=(1.0, 60.0))
     sound: bool = setting(True, "each grown digit plays a note; a clap makes the digits pulse")
