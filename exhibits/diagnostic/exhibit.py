@@ -11,6 +11,7 @@ Drawing reads state only; :meth:`update` advances the exhibit's own clock and tr
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from itertools import pairwise
 
@@ -34,6 +35,11 @@ SOURCE_COLOURS = {
     "replay": (190, 130, 255),
     "sim": (120, 240, 140),
 }
+
+
+# Points a trail may hold per second of ``trail_s``: sources report at 60-1000 Hz and finer
+# than this is invisible; tied to seconds, not to frames, so a long trail is never cut short.
+TRAIL_POINTS_PER_S = 240
 
 
 def _fade(colour: tuple[int, int, int], amount: float) -> tuple[int, ...]:
@@ -66,7 +72,10 @@ class DiagnosticExhibit(BaseExhibit):
     def on_visitor(self, event: VisitorEvent) -> None:
         super().on_visitor(event)
         self.events_seen += 1
-        trail = self.trails.setdefault(event.visitor_id, deque(maxlen=600))
+        trail = self.trails.get(event.visitor_id)
+        if trail is None:
+            cap = max(2, math.ceil(self.settings.trail_s * TRAIL_POINTS_PER_S))
+            trail = self.trails[event.visitor_id] = deque(maxlen=cap)
         trail.append((self.t, *event.pos))
         self.sources[event.visitor_id] = event.source
         if event.kind == "leave":
