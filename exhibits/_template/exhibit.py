@@ -2,7 +2,7 @@
 
 What a visitor sees: a dark screen. A touch starts a ripple there in the visitor's colour; a
 visitor who stays (a finger held, a person in front of the camera) ripples every
-``pulse_every_s``. While nobody is there a bilingual hint breathes at the bottom.
+``pulse_every_s``. Between visits (attract mode) a bilingual hint breathes at the bottom.
 
 The shape every exhibit follows (see ``runtime/exhibit.py``):
 
@@ -10,10 +10,18 @@ The shape every exhibit follows (see ``runtime/exhibit.py``):
 * ``on_visitor`` only notes events; ``update(dt)`` is the only place state changes, in seconds
   (``dt`` is one fixed step, ``1 / display.fps``: never count steps as if they were 60 Hz).
 * ``draw(surface, alpha)`` reads state and keeps render caches only.
-* Everything comes through ``ctx`` (size, assets, seed, audio, analytics, visit, log);
+* Everything comes through ``ctx`` (size, assets, seed, audio, analytics, visit, log, store);
   ``exhibits.kit`` has the shared plumbing (touch sources, text cache, warn-once, guarded sound
-  and analytics). Random draws use ``ctx.rng`` or a generator seeded from ``ctx.seed``; models
-  step inline when ``ctx.inline_models`` is true, so renders and tests repeat for a seed.
+  and analytics). Models step inline when ``ctx.inline_models`` is true, so renders and tests
+  repeat for a seed.
+* Random draws come from named streams: ``ctx.rng_for("NAME.purpose")`` (numpy),
+  ``ctx.seed_for(...)`` (an int seed), ``ctx.torch_generator(...)``; never ``ctx.seed + 505``.
+* Attract mode is the kiosk's: ``ctx.visit.attract`` is True between visits (nobody there for
+  ``[visits] idle_s``); no exhibit keeps its own idle timer. ``ctx.visit`` is None only when a
+  test builds a context by hand (:meth:`TemplateExhibit.attract` says what then).
+* What must outlive one showing (a new instance is built at every showing) goes in
+  ``ctx.store`` (``get_or_make(key, make)``), never in module globals or class attributes; the
+  kit keeps its text cache there.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ class TemplateExhibit(BaseExhibit):
         self.next_pulse_t: dict[str, float] = {}
 
     def leave(self) -> None:
-        self.kit.texts.clear()
+        pass  # nothing heavy to let go; the text cache stays in ctx.store for the next showing
 
     def on_visitor(self, event: VisitorEvent) -> None:
         super().on_visitor(event)  # keeps self.visitors current
@@ -71,6 +79,11 @@ class TemplateExhibit(BaseExhibit):
                 self.next_pulse_t[vid] = self.t + s.pulse_every_s
         self.ripples = [r for r in self.ripples if self.t - r[2] < s.ripple_s]
 
+    def attract(self) -> bool:
+        """Between visits (the kiosk's tracker); with no tracker, while nobody is present."""
+        visit = self.ctx.visit
+        return bool(visit.attract) if visit is not None else not self.visitors
+
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
         s = self.settings
         w, h = surface.get_size()
@@ -84,7 +97,7 @@ class TemplateExhibit(BaseExhibit):
         for vid, ev in self.visitors.items():
             pygame.draw.circle(surface, self.colour(vid), (ev.pos[0] * w, ev.pos[1] * h),
                                max(3, h // 60))
-        if not self.visitors:
+        if self.attract():
             text = self.kit.texts(f"{s.hint_ko} · {s.hint_en}", max(10, h // 30), HINT)
             text.set_alpha(round(255 * (0.6 + 0.4 * math.sin(self.t * 1.6))))
             surface.blit(text, text.get_rect(center=(w // 2, round(h * 0.9))))
