@@ -19,8 +19,6 @@ What is here (importing it loads neither pygame nor torch):
   - :meth:`Kit.take_spare` / :meth:`Kit.give_spare`: full-screen scratch surfaces (allocating
     one costs ~7-10 ms at 1080p, at every rotation otherwise).
 * :func:`leave_a_core`: one torch thread per model on a small CPU.
-* :func:`take_spare` / :func:`give_spare` (module level): the process-wide spares, kept only for
-  exhibits not yet moved to :meth:`Kit.take_spare` (City's glow pass); new code uses the Kit's.
 
 Failure modes: nothing here raises into the exhibit. :meth:`Kit.sound` and :meth:`Kit.record`
 log what the sound engine or analytics raise (once per kind of failure) and carry on.
@@ -33,16 +31,9 @@ from typing import Any
 
 from runtime.events import TOUCH_SOURCES
 
-__all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "give_spare", "leave_a_core",
-           "take_spare", "visitor_key"]
+__all__ = ["TOUCH_SOURCES", "Kit", "TextCache", "WarnOnce", "leave_a_core", "visitor_key"]
 
 SPARES_PER_KEY = 2  # scratch objects kept per key (two instances overlap in a crossfade)
-
-# Legacy, process-wide spares for exhibits that have no Kit at hand where they allocate (City's
-# glow pass, owned elsewhere). It outlives kiosks, which ctx.store does not: move callers to
-# Kit.take_spare / Kit.give_spare and delete this.
-_SPARES: dict[tuple, list[Any]] = {}
-
 
 def _take(spares: list[Any] | None, make: Any) -> Any:
     return spares.pop() if spares else make()
@@ -53,14 +44,6 @@ def _give(spares: list[Any], obj: Any) -> None:
         spares.append(obj)
 
 
-def take_spare(key: tuple, make: Any) -> Any:
-    """Legacy: :meth:`Kit.take_spare` on one process-wide list (see ``_SPARES``)."""
-    return _take(_SPARES.get(key), make)
-
-
-def give_spare(key: tuple, obj: Any) -> None:
-    """Legacy: :meth:`Kit.give_spare` on one process-wide list (see ``_SPARES``)."""
-    _give(_SPARES.setdefault(key, []), obj)
 
 
 

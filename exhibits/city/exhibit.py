@@ -170,7 +170,8 @@ class CityExhibit(BaseExhibit):
                               self.points, badges, self.icon_px, self.visitors)
         self.discovery = Discovery(s, pal, self.landmarks, self.norm, self.edges, self.light,
                                    self.pictos, self.deck, self.kit)
-        self.glow_pass = GlowPass(self.light, self.glow, ctx.size, s.glow_texture, ctx.stages)
+        self.glow_pass = GlowPass(self.light, self.glow, ctx.size, s.glow_texture, ctx.stages,
+                                  self.kit)
         self.ghost_walk = Ghosts(s.ghost_walkers, self.points, self.norm, self.edges,
                                  self.neighbours, pal["dot"], ctx.size,
                                  ctx.rng_for("city.ghosts"))

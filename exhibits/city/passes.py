@@ -21,7 +21,6 @@ import pygame
 from exhibits.city.discovery import BURST_S, SPARK_SPEED, Discovery, ease
 from exhibits.city.glow import GlowTexture, shade
 from exhibits.city.light import LightField, brightest
-from exhibits.kit import give_spare, take_spare
 from runtime.settings import fill_template
 
 
@@ -64,13 +63,16 @@ class GlowPass:
     (:func:`draw_visitors`), so light still follows at the frame rate."""
 
     def __init__(self, light: LightField, glow: GlowTexture, size: tuple[int, int],
-                 amount: float, stages: Any) -> None:
+                 amount: float, stages: Any, spares: Any) -> None:
+        """``spares``: the exhibit's :class:`~exhibits.kit.Kit` (``take_spare`` / ``give_spare``:
+        scratch surfaces kept in ``ctx.store`` across showings)."""
         self.light, self.glow, self.size, self.amount, self.stages = light, glow, size, amount, \
             stages
+        self.spares = spares
         cols, rows = light.cols, light.rows
         self._small = pygame.Surface((cols, rows))
         # only upscaled pixels are read, so a surface another pass gave back will do
-        self._big: pygame.Surface | None = take_spare(("city.glow", tuple(size)),
+        self._big: pygame.Surface | None = spares.take_spare(("city.glow", tuple(size)),
                                                       lambda: pygame.Surface(size))
         self._px = np.zeros((rows, cols, 3), np.uint8)
         self._scratch = np.zeros((rows, cols, 3), np.float32)
@@ -81,7 +83,7 @@ class GlowPass:
     def release(self) -> None:
         """Hand the scratch surface on to the next pass of this size (the exhibit leaves)."""
         if self._big is not None:
-            give_spare(("city.glow", self._big.get_size()), self._big)
+            self.spares.give_spare(("city.glow", self._big.get_size()), self._big)
             self._big, self._rect = None, None
 
     def draw(self, surface: pygame.Surface, steps: int) -> None:
