@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from models.catalog import NCA_MODELS
+from models.catalog import NCA_MODELS, list_targets
 from models.nca import NCA, NCACanvas
 from models.targets import render_targets
 
@@ -212,6 +212,53 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     }
 
 
+def reference(windows: np.ndarray, sigma: float = 1.0,
+              alive_threshold: float = 0.1) -> list[dict]:
+    """What a reproduction exactly ``sigma`` cells soft scores on the bar's own measures.
+
+    ``windows``: the (K, 4, G, G) targets (:func:`window_targets`). For each target, the target
+    blurred by a Gaussian of ``sigma`` cells (the very image whose MSE defines ``bar``) is
+    measured like a grown pattern: ``grow`` (MSE, best of nine shifts; equals ``bar`` at
+    σ = 1 unless a shift fits better), ``distinct`` (own / nearest other target's MSE) and
+    ``living`` (its cells with alpha > ``alive_threshold`` / the target's). A bar whose tests this
+    reference fails asks for more than "one cell soft" somewhere; ``--reference`` prints it.
+    """
+    blurred = gaussian_filter(windows, sigma=(0, 0, sigma, sigma), mode="constant")
+    g = windows.shape[-1]
+    tgt = torch.from_numpy(windows)
+    rows = []
+    for k in range(len(windows)):
+        state = torch.zeros(4, g + 2, g + 2)
+        state[:, 1:g + 1, 1:g + 1] = torch.from_numpy(blurred[k])
+        err = shift_mse(state, g // 2 + 1, g // 2 + 1, tgt)
+        other = torch.cat([err[:k], err[k + 1:]]).min() if len(err) > 1 else torch.tensor(1.0)
+        opaque = float((windows[k, 3] > alive_threshold).sum())
+        rows.append({"grow": float(err[k]), "distinct": float(err[k] / other.clamp_min(1e-12)),
+                     "living": float((blurred[k, 3] > alive_threshold).sum()) / max(opaque, 1.0)})
+    return rows
+
+
+def print_reference(name: str, sigma: float = 1.0, size: int = 32, grid: int = 40) -> bool:
+    """Print :func:`reference` for catalog model ``name`` (targets ``size`` cells on a ``grid``
+    window, the shipped models' architecture); True when it is within every limit."""
+    win = window_targets(name, size, grid)
+    keys = list_targets(name)
+    bars = blur_bars(win)
+    ok = True
+    print(f"{name}: the targets blurred by σ = {sigma:g} cell(s), measured like grown patterns; "
+          f"limits {LIMITS}")
+    print(f"{'target':>18} {'bar':>7} {'grow':>7} {'dist':>5} {'living':>6}  within limits")
+    for key, bar, r in zip(keys, bars, reference(win, sigma), strict=True):
+        bad = [t for t, good in (("grow", r["grow"] <= LIMITS["grow"] * bar * (1 + 1e-5)),
+                                 ("distinct", r["distinct"] <= LIMITS["distinct"]),
+                                 ("living", LIMITS["living_min"] <= r["living"]
+                                  <= LIMITS["living_max"])) if not good]
+        ok &= not bad
+        print(f"{key:>18} {bar:7.4f} {r['grow']:7.4f} {r['distinct']:5.2f} {r['living']:6.2f}  "
+              f"{'yes' if not bad else 'no: ' + ','.join(bad)}")
+    return ok
+
+
 def print_table(res: dict) -> None:
     print(f"{res['model']}: {res['trials']} trials through {res['path']}; limits {res['limits']}")
     print(f"{'target':>18} {'bar':>7} {'grow':>7} {'dist':>5} {'regrow':>7} {'rdist':>5} "
@@ -226,7 +273,11 @@ def print_table(res: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("weights", type=Path)
+    ap.add_argument("weights", type=Path, nargs="?",
+                    help="weights to evaluate (omit with --reference)")
+    ap.add_argument("--reference", metavar="MODEL", default=None,
+                    help="instead: how a reproduction one cell soft (the bar's own blur) of "
+                         "MODEL's targets scores on these limits")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
     ap.add_argument("--trials", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1234)
@@ -236,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--write-provenance", action="store_true")
     a = ap.parse_args(argv)
+    if a.reference:
+        return 0 if print_reference(a.reference) else 1
+    if a.weights is None:
+        ap.error("give a weights file, or --reference MODEL")
     if not a.weights.is_file():
         print(f"eval_nca: weights file {a.weights} not found", file=sys.stderr)
         return 2
