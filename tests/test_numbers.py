@@ -13,13 +13,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from pilot import Pilot
 from recorders import AnalyticsRecorder
-from visitor_scripts import ScriptSource
 
 from golden import assert_matches_golden
 from runtime.config import default_config
 from runtime.events import VisitorEvent
-from runtime.headless import frame_rgb, offscreen_kiosk
 from runtime.sources import SimulatedVisitors
 
 SIZE = (320, 180)
@@ -64,9 +63,11 @@ def settings(**kw):
     return dataclasses.replace(default_config().exhibit("numbers"), **kw)
 
 
-def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics=None,
-        kiosk_kw=None, cfg=None, **exhibit_kw):
-    """Run the exhibit; returns (exhibit, {t: frame}, kiosk) after ``seconds``."""
+def numbers(events=(), *, size=SIZE, s=None, sources=(), analytics=None, kiosk_kw=None,
+            cfg=None, **exhibit_kw) -> Pilot:
+    """A pilot on Numbers with ``events`` scripted (absolute kiosk seconds): plain glyphs
+    (``weights=False``), a small CPPN and the models stepped inline unless ``exhibit_kw`` say
+    otherwise. ``pilot.made`` lists the exhibits the kiosk built."""
     from exhibits.numbers.exhibit import NumbersExhibit
 
     exhibit_kw.setdefault("weights", False)
@@ -80,24 +81,22 @@ def run(events=(), *, seconds, size=SIZE, at=(), s=None, sources=None, analytics
         made.append(ex)
         return ex
 
-    srcs = list(sources or []) + ([ScriptSource(events)] if events else [])
-    kiosk, clock = offscreen_kiosk(cfg, "numbers", size, sources=srcs, exhibit_factory=factory,
-                                   analytics=analytics or AnalyticsRecorder(), **(kiosk_kw or {}))
-    frames = {}
-    try:
-        for i in range(round(seconds * FPS) + 1):
-            kiosk.frame()
-            t = round(i / FPS, 4)
-            if any(abs(t - a) < 1e-6 for a in at):
-                frames[t] = frame_rgb(kiosk.presenter.surface)
-            clock.advance(1 / FPS)
-        assert not kiosk.failures, kiosk.last_error
-        ex = made[-1]
+    pilot = Pilot(cfg, "numbers", size=size, sources=sources, script=events,
+                  exhibit_factory=factory, analytics=analytics or AnalyticsRecorder(),
+                  **(kiosk_kw or {}))
+    pilot.made = made
+    return pilot
+
+
+def after(events=(), *, seconds, at=(), **kw):
+    """Numbers through the frame drawn at ``seconds``; returns (exhibit, {t: frame drawn at t
+    for t in ``at``}, kiosk), the kiosk stopped and the exhibit's last garden kept."""
+    with numbers(events, **kw) as pilot:
+        frames = pilot.advance_to(seconds + pilot.dt, shots=at)
+        ex = pilot.made[-1]
         ex.final_garden = ex.planting.garden  # leave() lets the garden go
         ex.final_frame = ex.planting.garden.latest()[0].copy()
-    finally:
-        kiosk.stop()
-    return made[-1], frames, kiosk
+    return ex, frames, pilot.kiosk
 
 
 def tap(t, pos, vid="touch:1"):
@@ -134,7 +133,7 @@ MOMENTS = {"grow": 2.5, "grown": 4.0, "damaged": 4.7, "regrown": 10.0}
 
 @pytest.fixture(scope="module")
 def visit():
-    return run(VISIT, seconds=max(MOMENTS.values()), at=list(MOMENTS.values()))
+    return after(VISIT, seconds=max(MOMENTS.values()), at=list(MOMENTS.values()))
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
@@ -152,7 +151,7 @@ def alive_in(ex, d):
 def test_a_walker_damages_a_digit_and_it_regrows():
     counts = {}
     for name, t in MOMENTS.items():
-        ex, _, _ = run(VISIT, seconds=t)
+        ex, _, _ = after(VISIT, seconds=t)
         (mine,) = visitor_digits(ex)
         counts[name] = alive_in(ex, mine)
     assert 0 < counts["grow"] < counts["grown"]
@@ -163,7 +162,7 @@ def test_a_walker_damages_a_digit_and_it_regrows():
 def test_the_digit_grown_is_the_next_of_the_sequence():
     events = tap(1.5, (0.2, 0.3)) + tap(1.8, (0.75, 0.3), "touch:2") + tap(2.2, (0.2, 0.7), "t:3")
     rec = AnalyticsRecorder()
-    ex, _, _ = run(events, seconds=2.5, analytics=rec)
+    ex, _, _ = after(events, seconds=2.5, analytics=rec)
     # the exhibit writes digits #1 and #2 itself on appearing; visitors continue from #3
     assert [d.number for d in ex.planting.digits] == [1, 2, 3, 4, 5]
     assert [d.value for d in ex.planting.digits] == [int(c) for c in PI[:5]]
@@ -180,7 +179,7 @@ def test_a_tap_plants_exactly_one_seed_and_does_not_erase_it():
               VisitorEvent("move", "touch:9", "touch", (0.501, 0.301), (-0.002, -0.001), t=1.6),
               VisitorEvent("leave", "touch:9", "touch", (0.501, 0.301), t=1.65)]
     rec = AnalyticsRecorder()
-    ex, _, _ = run(jitter, seconds=4.0, analytics=rec)
+    ex, _, _ = after(jitter, seconds=4.0, analytics=rec)
     assert len(visitor_digits(ex)) == 1 and rec.count("seed_planted") == 1
     (d,) = visitor_digits(ex)
     assert d.alive_cells > 100  # grown and whole
@@ -192,12 +191,12 @@ def test_a_finger_dragged_through_a_digit_erases_cells_and_they_regrow():
         x = 0.9 - i * 0.04
         drag.append(VisitorEvent("move", "touch:5", "touch", (x, 0.42), (-0.04, 0), t=3 + i / 60))
     drag.append(VisitorEvent("leave", "touch:5", "touch", (0.1, 0.42), t=3.4))
-    ex, _, _ = run(drag, seconds=3.4)  # the finger has just passed
+    ex, _, _ = after(drag, seconds=3.4)  # the finger has just passed
     intro = [d for d in ex.planting.digits if not d.by_visitor]
     hurt = [alive_in(ex, d) for d in intro]
-    ex2, _, _ = run(drag, seconds=7.5)
+    ex2, _, _ = after(drag, seconds=7.5)
     healed = [alive_in(ex2, d) for d in ex2.planting.digits if not d.by_visitor]
-    ex3, _, _ = run([], seconds=7.5)  # nobody came: attract mode adds digits after the intro
+    ex3, _, _ = after([], seconds=7.5)  # nobody came: attract mode adds digits after the intro
     whole = [alive_in(ex3, d) for d in ex3.planting.digits[:2]]
     assert all(h < 0.7 * w for h, w in zip(hurt, whole, strict=True))
     assert all(h > 0.95 * w for h, w in zip(healed, whole, strict=True))
@@ -207,11 +206,11 @@ def test_a_visitor_standing_still_plants_once_after_about_a_second():
     stand = [VisitorEvent("enter", "cam:1", "camera", (0.3, 0.3), t=1.0, size=(0.1, 0.3)),
              VisitorEvent("move", "cam:1", "camera", (0.301, 0.3), (0.001, 0), t=1.3,
                           size=(0.1, 0.3))]
-    ex, _, _ = run(stand, seconds=2.2)
+    ex, _, _ = after(stand, seconds=2.2)
     assert len(visitor_digits(ex)) == 1
-    ex, _, _ = run(stand, seconds=1.9)
+    ex, _, _ = after(stand, seconds=1.9)
     assert len(visitor_digits(ex)) == 0  # still=1.0 s after the last move at 1.3 s
-    ex, _, _ = run(stand, seconds=6.0)
+    ex, _, _ = after(stand, seconds=6.0)
     assert len(visitor_digits(ex)) == 1  # standing on: no second seed
 
 
@@ -220,14 +219,14 @@ def test_old_digits_fade_when_the_canvas_is_full():
     spots = [(x, y) for y in (0.25, 0.6) for x in (0.1, 0.3, 0.5, 0.7, 0.9)]
     for i, p in enumerate(spots):
         events += tap(1.5 + 0.2 * i, p, f"touch:{i}")
-    ex, _, _ = run(events, seconds=6.0, s=settings(max_digits=4))
+    ex, _, _ = after(events, seconds=6.0, s=settings(max_digits=4))
     assert len(ex.planting.digits) == 4
     assert [d.number for d in ex.planting.digits] == [9, 10, 11, 12]
 
 
 def test_captions_render_hangul_glyphs_not_boxes(hangul_font, pygame_headless):
     pygame = pygame_headless
-    ex, frames, _ = run(tap(1.5, (0.3, 0.3)), seconds=2.0, at=[2.0])
+    ex, frames, _ = after(tap(1.5, (0.3, 0.3)), seconds=2.0, at=[2.0])
     head, newest, msg, today = captions(ex)
     text = msg + today
     assert "번째" in msg and "you grew digit #3" in msg and "오늘" in today
@@ -257,14 +256,14 @@ def test_info_button_opens_how_it_works_and_any_touch_closes_it(hangul_font, upd
     button = (lay.button[0] / size[0], lay.button[1] / size[1])
     rec = AnalyticsRecorder()
     events = tap(1.5, (0.3, 0.35)) + tap(3.0, button, "touch:2")
-    ex, frames, _ = run(events, seconds=3.8, size=size, analytics=rec, at=[3.8])
+    ex, frames, _ = after(events, seconds=3.8, size=size, analytics=rec, at=[3.8])
     assert ex.info.is_open and rec.count("info_opened") == 1
     assert len(visitor_digits(ex)) == 1  # the ⓘ tap planted nothing
     assert ex.final_garden.snapshot is not None and ex.final_garden.snapshot.shape == (8, 24, 24)
     assert_matches_golden("numbers_info", frames[3.8], update_goldens)
-    ex, _, _ = run(events + tap(4.0, (0.5, 0.5), "touch:3"), seconds=4.2, size=size)
+    ex, _, _ = after(events + tap(4.0, (0.5, 0.5), "touch:3"), seconds=4.2, size=size)
     assert not ex.info.is_open and len(visitor_digits(ex)) == 1  # closing planted nothing
-    ex, _, _ = run(events, seconds=3.1 + 5.0, size=size, s=settings(info_timeout_s=5.0))
+    ex, _, _ = after(events, seconds=3.1 + 5.0, size=size, s=settings(info_timeout_s=5.0))
     assert not ex.info.is_open  # it closes by itself
 
 
@@ -272,7 +271,7 @@ def test_grown_digits_play_their_notes_and_a_clap_pulses():
     from exhibits.numbers.exhibit import NumbersExhibit
 
     audio = FakeAudio()
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"audio": audio})
+    ex, _, kiosk = after(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"audio": audio})
     assert [deg for deg, _ in audio.notes] == [3, 1, 4]  # digit d → degree d, pentatonic
     assert audio.notes[-1][1] > audio.notes[0][1]  # a visitor's digit sounds louder
     assert ex.pulse() == 0.0
@@ -283,20 +282,20 @@ def test_grown_digits_play_their_notes_and_a_clap_pulses():
 
 
 def test_a_failing_sound_card_never_breaks_the_exhibit():
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"audio": FakeAudio(True)})
+    ex, _, kiosk = after(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"audio": FakeAudio(True)})
     assert not kiosk.failures and len(visitor_digits(ex)) == 1
 
 
 def test_sound_off_plays_nothing():
     audio = FakeAudio()
-    run(tap(1.5, (0.3, 0.3)), seconds=4.0, s=settings(sound=False), kiosk_kw={"audio": audio})
+    after(tap(1.5, (0.3, 0.3)), seconds=4.0, s=settings(sound=False), kiosk_kw={"audio": audio})
     assert audio.notes == []
 
 
 def test_attract_mode_writes_the_sequence_and_invites_visitors():
     """Nobody comes: the kiosk's visit tracker never leaves attract mode (no visit starts)."""
     rec = AnalyticsRecorder()
-    ex, _, kiosk = run([], seconds=11.0, s=settings(attract_seed_s=2.0), analytics=rec)
+    ex, _, kiosk = after([], seconds=11.0, s=settings(attract_seed_s=2.0), analytics=rec)
     assert kiosk.visit.attract and ex.attract_mode.active
     digits = ex.planting.digits
     assert [d.value for d in digits] == [int(c) for c in PI[: len(digits)]]
@@ -317,34 +316,23 @@ def test_survives_ten_minutes_of_simulated_crowds():
     cfg = base()
     cfg = dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, fps=12),
                               visits=dataclasses.replace(cfg.visits, idle_s=8.0, warning_s=2.0))
-    from exhibits.numbers.exhibit import NumbersExhibit
-
-    made = []
-
-    def factory(name, ctx):
-        made.append(NumbersExhibit(ctx, cfg.exhibit("numbers"), weights=False, threaded=False,
-                                   cppn_width=16))
-        return made[-1]
-
     crowd = SimulatedVisitors(7, max_visitors=6, arrival_s=1.0, busy_s=90.0, quiet_s=30.0)
     rec = AnalyticsRecorder()
-    kiosk, clock = offscreen_kiosk(cfg, "numbers", (160, 90), sources=[crowd],
-                                   exhibit_factory=factory, analytics=rec)
     most = 0
     next_check_s = 0.0
-    try:
-        while clock() < 600.0:
-            kiosk.frame()
-            clock.advance(1 / 12)
-            if clock() >= next_check_s:  # every 10 s of kiosk time
+    with numbers(cfg=cfg, size=(160, 90), sources=[crowd], analytics=rec,
+                 cppn_width=16) as pilot:
+        made = pilot.made
+        while pilot.now < 600.0:
+            pilot.frame()
+            if pilot.now >= next_check_s:  # every 10 s of kiosk time
                 next_check_s += 10.0
                 digits = made[-1].planting.digits
                 most = max(most, len(digits))
                 assert len([d for d in digits if d.fade_t is None]) <= 12
                 assert len(made[-1].kit.texts) <= 97
-        assert not kiosk.failures, kiosk.last_error
-    finally:
-        kiosk.stop()
+        assert not pilot.kiosk.failures, pilot.kiosk.last_error
+    kiosk = pilot.kiosk
     ex = made[-1]
     assert len(made) == 1
     assert kiosk.visit.visits >= 4

@@ -11,19 +11,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from visitor_scripts import ScriptSource
+from pilot import Pilot
 
 import exhibits
 from exhibits import REGISTRY, register
 from runtime.config import default_config, parse_config
 from runtime.events import VisitorEvent
 from runtime.exhibit import ExhibitSpec
-from runtime.headless import frame_rgb, offscreen_kiosk
 from runtime.settings import ConfigError
 from runtime.sources import SimulatedVisitors
 
 SIZE = (320, 180)
-FPS = 60
 TEMPLATE = Path(exhibits.__file__).parent / "_template"
 
 
@@ -54,23 +52,14 @@ def taps() -> list[VisitorEvent]:
     return out
 
 
-def run(seconds: float, at: tuple[float, ...]) -> tuple[object, dict[float, np.ndarray]]:
-    """The copied exhibit for ``seconds`` of the fake clock with simulated people and taps."""
-    sources = [SimulatedVisitors(1, first_arrival_s=2.0), ScriptSource(taps())]
-    kiosk, clock = offscreen_kiosk(default_config(), "copied", SIZE, sources=sources)
-    frames = {}
-    try:
-        for i in range(round(seconds * FPS)):
-            kiosk.frame()
-            t = round(i / FPS, 4)
-            if t in at:
-                frames[t] = frame_rgb(kiosk.presenter.surface)
-            clock.advance(1 / FPS)
-        assert kiosk.failures == {}, kiosk.last_error
-        assert kiosk.current is not None and kiosk.current.name == "copied"
-        return kiosk.current.exhibit, frames
-    finally:
-        kiosk.stop()
+def shown(seconds: float, at: tuple[float, ...]) -> tuple[object, dict[float, np.ndarray]]:
+    """The copied exhibit after ``seconds`` of the fake clock with a simulated person (seed 1,
+    arriving at 2 s) and scripted taps; frames drawn at the times in ``at``."""
+    with Pilot(default_config(), "copied", size=SIZE,
+               walkers=SimulatedVisitors(1, first_arrival_s=2.0), script=taps()) as pilot:
+        frames = pilot.advance_to(seconds, shots=at)
+        assert pilot.kiosk.current is not None and pilot.kiosk.current.name == "copied"
+        return pilot.exhibit, frames
 
 
 def test_the_template_is_three_files_and_a_copy_runs_600_steps_repeatably(pygame_headless,
@@ -78,11 +67,11 @@ def test_the_template_is_three_files_and_a_copy_runs_600_steps_repeatably(pygame
     _, dst = copied
     assert sorted(p.name for p in dst.iterdir() if p.suffix == ".py") == [
         "__init__.py", "exhibit.py", "settings.py"]
-    ex, frames = run(10.0, (0.25, 4.0, 9.0))
+    ex, frames = shown(10.0, (0.25, 4.0, 9.0))
     assert type(ex).__module__ == "copied_exhibit.exhibit"
     assert ex.ripples  # taps and the people who stay ripple
     assert frames[4.0].std() > 5  # not a blank screen
-    again, frames2 = run(10.0, (0.25, 4.0, 9.0))
+    again, frames2 = shown(10.0, (0.25, 4.0, 9.0))
     for t in frames:
         assert np.array_equal(frames[t], frames2[t]), t  # repeatable for a seed
 
