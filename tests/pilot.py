@@ -102,6 +102,17 @@ class PushSource:
         self.queue.clear()
 
 
+class Wall:
+    """A settable local wall clock for ``wall_fn`` (opening hours, the daily reset): it says
+    ``when`` until the test sets another time."""
+
+    def __init__(self, when):
+        self.when = when
+
+    def __call__(self):
+        return self.when
+
+
 def finger_event(kind: str, pos: tuple[float, float], *, touch_id: int = 1, finger: int = 0,
                  delta: tuple[float, float] = (0.0, 0.0)):
     """A pygame ``FINGERDOWN`` / ``FINGERMOTION`` / ``FINGERUP`` (``kind``: down, move, up) at a
@@ -151,7 +162,7 @@ class Pilot:
 
     Args:
         cfg: the config (default: :func:`runtime.config.default_config`); ``size`` is applied
-            as ``--size`` and ``exhibit`` as ``--exhibit`` would be.
+            as ``--size`` and ``exhibit`` as ``--exhibit`` would be, also to reloaded configs.
         exhibit: pin this exhibit (a one-entry playlist); None keeps the config's playlist.
         size: render surface in pixels ``(w, h)``.
         sources: extra visitor sources for the kiosk's pipeline (e.g. a
@@ -180,7 +191,11 @@ class Pilot:
                  clock: FakeTime | None = None, start: bool = True,
                  expect_failures: bool = False, **kiosk_kw: Any):
         _init_pygame()
-        cfg = (cfg or default_config()).with_overrides(size=size, exhibit=exhibit)
+        def overrides(c: KioskConfig) -> KioskConfig:  # the command line's --size / --exhibit
+            return c.with_overrides(size=size, exhibit=exhibit)
+
+        cfg = overrides(cfg or default_config())
+        kiosk_kw.setdefault("overrides", overrides)  # re-applied to every reloaded config
         self.clock = clock or FakeTime(0.0)
         self._script = ScriptSource(script)
         srcs: list[Any] = []
@@ -192,7 +207,7 @@ class Pilot:
         self.kiosk = Kiosk(cfg, OffscreenPresenter(size), time_fn=self.clock, sources=srcs,
                            **kiosk_kw)
         self._queued: list[Any] = []
-        self._fingers: dict[int, tuple[float, float]] = {}
+        self._fingers: dict[tuple[int, int], tuple[float, float]] = {}  # (touch id, finger)
         self._stopped = False
         if start:
             self.kiosk.start()
@@ -277,21 +292,21 @@ class Pilot:
               touch_id: int = 1) -> None:
         """Queue a finger landing at ``pos`` (visitor ``touch:{touch_id}:{finger}``)."""
         p = self._norm(pos, px)
-        self._fingers[finger] = p
+        self._fingers[touch_id, finger] = p
         self._queued.append(finger_event("down", p, touch_id=touch_id, finger=finger))
 
     def move(self, pos: Sequence[float], finger: int = 0, *, px: bool = False,
              touch_id: int = 1) -> None:
         """Queue a pressed finger sliding to ``pos``."""
         p = self._norm(pos, px)
-        before = self._fingers.get(finger, p)
-        self._fingers[finger] = p
+        before = self._fingers.get((touch_id, finger), p)
+        self._fingers[touch_id, finger] = p
         self._queued.append(finger_event("move", p, touch_id=touch_id, finger=finger,
                                          delta=(p[0] - before[0], p[1] - before[1])))
 
     def release(self, finger: int = 0, *, touch_id: int = 1) -> None:
         """Queue a pressed finger lifting where it is."""
-        p = self._fingers.pop(finger)
+        p = self._fingers.pop((touch_id, finger))
         self._queued.append(finger_event("up", p, touch_id=touch_id, finger=finger))
 
     def tap(self, pos: Sequence[float], finger: int = 0, *, px: bool = False,

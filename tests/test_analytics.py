@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from visitor_scripts import PushSource
+from pilot import Pilot
 
 from runtime.analytics import (
     SCHEMA_VERSION,
@@ -24,7 +24,6 @@ from runtime.analytics import (
     known_kinds,
     prune,
 )
-from runtime.app import Kiosk, OffscreenPresenter
 from runtime.clock import FakeTime
 from runtime.config import default_config
 from runtime.report import report
@@ -49,32 +48,20 @@ def test_a_simulated_day_produces_the_expected_counts(pygame_headless, tmp_path)
     db = tmp_path / "a.sqlite"
     analytics = Analytics(db, AnalyticsConfig(flush_s=0.1), wall_fn=clock.wall)
     analytics.start()
-    taps = PushSource()
     cfg = replace(default_config(), visits=VisitConfig(idle_s=20.0, warning_s=5.0))
-    kiosk = Kiosk(cfg, OffscreenPresenter((160, 90)), time_fn=clock.t, wall_fn=clock.wall,
-                  sources=[taps], analytics=analytics)
-    kiosk.start()
-
-    def run(seconds, fps=10):
-        for _ in range(int(round(seconds * fps))):
-            clock.t.advance(1 / fps)
-            kiosk.frame()
-
-    def run_until(hour, minute):
-        target = dt.datetime(2026, 11, 24, hour, minute)
-        run(max(0.0, (target - clock.wall()).total_seconds()), fps=1)
-
-    # Visits at 10:00 (3 taps 10 s apart), 10:30 (1 tap), 14:00 (5 taps with two fingers).
-    for (hour, minute), n_taps, gap_s in (((10, 0), 3, 10.0), ((10, 30), 1, 0.2),
-                                          ((14, 0), 5, 4.0)):
-        run_until(hour, minute)
-        for i in range(n_taps):
-            vid = f"touch:0:{i % 2}"
-            taps.push("enter", vid, 0.5, 0.5)
-            taps.push("leave", vid, 0.5, 0.5)
-            run(gap_s)
-        run(30)  # idle_s passes: the visit ends
-    kiosk.stop()
+    with Pilot(cfg, size=(160, 90), clock=clock.t, wall_fn=clock.wall,
+               analytics=analytics) as pilot:
+        # Visits at 10:00 (3 taps 10 s apart), 10:30 (1 tap), 14:00 (5 taps with two fingers);
+        # the hours between pass at one frame a second, the visits at ten.
+        for (hour, minute), n_taps, gap_s in (((10, 0), 3, 10.0), ((10, 30), 1, 0.2),
+                                              ((14, 0), 5, 4.0)):
+            target = dt.datetime(2026, 11, 24, hour, minute)
+            pilot.run(max(0.0, (target - clock.wall()).total_seconds()), fps=1)
+            for i in range(n_taps):
+                pilot.press((0.5, 0.5), finger=i % 2, touch_id=0)  # down and up in one frame
+                pilot.release(finger=i % 2, touch_id=0)
+                pilot.run(gap_s, fps=10)
+            pilot.run(30, fps=10)  # idle_s passes: the visit ends
     analytics.close()
 
     assert analytics.today()["visits"] == 3

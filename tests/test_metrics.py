@@ -15,11 +15,9 @@ from collections import deque
 
 import numpy as np
 import pytest
+from pilot import Pilot
 from prometheus_client.parser import text_string_to_metric_families
-from visitor_scripts import PushSource
 
-from runtime.app import Kiosk, OffscreenPresenter
-from runtime.clock import FakeTime
 from runtime.config import load_config, parse_config
 from runtime.exhibit import BaseExhibit
 from runtime.health import HealthServer
@@ -80,25 +78,21 @@ def test_the_frame_histogram_folds_only_new_frames_into_cumulative_buckets():
     assert h.count == len(every) + 1000
 
 
-def published_kiosk(tmp_path, *, sources=(), exhibit_factory=None, seconds=2.0):
+def published(tmp_path, **pilot_kw) -> tuple[Pilot, HealthServer]:
+    """A pilot on CONFIG (30 fps, at noon) whose health is served on a free port."""
     path = tmp_path / "config.toml"
     path.write_text(CONFIG, encoding="utf-8")
-    cfg = load_config(path)
-    clock = FakeTime()
-    kiosk = Kiosk(cfg, OffscreenPresenter(SIZE), time_fn=clock, wall_fn=lambda: NOON,
-                  sources=list(sources), exhibit_factory=exhibit_factory)
-    kiosk.start()
-    server = HealthServer(0, time_fn=clock)
-    attach_metrics(server, kiosk)
+    pilot = Pilot(load_config(path), size=SIZE, wall_fn=lambda: NOON, **pilot_kw)
+    server = HealthServer(0, time_fn=pilot.clock)
+    attach_metrics(server, pilot.kiosk)
     server.start()
-    return kiosk, clock, server
+    return pilot, server
 
 
-def run(kiosk, clock, server, seconds, fps=30):
-    for _ in range(int(seconds * fps)):
-        clock.advance(1 / fps)
-        kiosk.frame()
-    server.publish(kiosk.health())
+def run_and_publish(pilot, server, seconds):
+    """``seconds`` of frames, then the snapshot published as the live loop does."""
+    pilot.run(seconds)
+    server.publish(pilot.kiosk.health())
 
 
 def scrape(server, accept: str | None = None) -> tuple[str, str]:
@@ -127,12 +121,12 @@ def value(found: dict, name: str, **labels) -> float:
 
 def test_metrics_beside_health_carry_the_kiosk_and_match_its_own_figures(tmp_path,
                                                                        pygame_headless):
-    taps = PushSource()
-    kiosk, clock, server = published_kiosk(tmp_path, sources=[taps])
+    pilot, server = published(tmp_path)
+    kiosk = pilot.kiosk
     try:
-        run(kiosk, clock, server, 1.0)
-        taps.push("enter", "touch:0:0", 0.5, 0.5)
-        run(kiosk, clock, server, 0.5)
+        run_and_publish(pilot, server, 1.0)
+        pilot.press((0.5, 0.5), touch_id=0)  # a finger that stays
+        run_and_publish(pilot, server, 0.5)
         text, content_type = scrape(server)
         assert content_type.startswith("text/plain")
         found = samples(text)
@@ -164,7 +158,7 @@ def test_metrics_beside_health_carry_the_kiosk_and_match_its_own_figures(tmp_pat
                     assert set(s.labels) <= LABELS, s
                     assert not any("touch:" in v or "cam:" in v for v in s.labels.values()), s
         # A second scrape adds only the frames run since the first.
-        run(kiosk, clock, server, 1.0)
+        run_and_publish(pilot, server, 1.0)
         again = samples(scrape(server)[0])
         assert value(again, "kiosk_frame_seconds_count") == kiosk.frame_count
         # OpenMetrics for a scraper that asks for it (Prometheus does).
@@ -185,7 +179,7 @@ def test_metrics_beside_health_carry_the_kiosk_and_match_its_own_figures(tmp_pat
         assert err.value.code == 501
     finally:
         server.stop()
-        kiosk.stop()
+        pilot.close()
 
 
 class Boom(BaseExhibit):
@@ -195,10 +189,9 @@ class Boom(BaseExhibit):
 
 def test_exhibit_errors_restarts_and_the_skip_are_counted(tmp_path, pygame_headless, caplog):
     caplog.set_level(logging.CRITICAL, logger="kiosk")  # the tracebacks are expected
-    kiosk, clock, server = published_kiosk(tmp_path,
-                                           exhibit_factory=lambda name, ctx: Boom(ctx, None))
+    pilot, server = published(tmp_path, exhibit_factory=lambda name, ctx: Boom(ctx, None))
     try:
-        run(kiosk, clock, server, 0.5)
+        run_and_publish(pilot, server, 0.5)
         found = samples(scrape(server)[0])
         assert value(found, "kiosk_exhibit_errors_total", exhibit="diagnostic") == 2
         assert value(found, "kiosk_exhibit_restarts_total", exhibit="diagnostic") == 1
@@ -208,14 +201,14 @@ def test_exhibit_errors_restarts_and_the_skip_are_counted(tmp_path, pygame_headl
         assert value(found, "kiosk_status", status="degraded") == 1
     finally:
         server.stop()
-        kiosk.stop()
+        pilot.close()
 
 
 def test_a_frozen_loop_shows_in_metrics_while_health_answers_503(tmp_path, pygame_headless):
-    kiosk, clock, server = published_kiosk(tmp_path)
+    pilot, server = published(tmp_path)
     try:
-        run(kiosk, clock, server, 0.5)
-        clock.advance(3.0)  # no publish for 3 s: the loop is stuck
+        run_and_publish(pilot, server, 0.5)
+        pilot.stall(3.0)  # no frame and no publish for 3 s: the loop is stuck
         found = samples(scrape(server)[0])  # still 200, or Prometheus would only see "down"
         assert value(found, "kiosk_status", status="frozen") == 1
         assert value(found, "kiosk_snapshot_age_seconds") >= 3.0
@@ -224,7 +217,7 @@ def test_a_frozen_loop_shows_in_metrics_while_health_answers_503(tmp_path, pygam
         assert err.value.code == 503
     finally:
         server.stop()
-        kiosk.stop()
+        pilot.close()
 
 
 def test_kiosk_identity_is_validated_and_defaults_to_the_host_name():
