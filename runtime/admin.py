@@ -255,8 +255,11 @@ class AdminPanel:
             else:
                 actions += [("exit to desktop", AdminAction("exit")),
                             ("close", AdminAction("close"))]
+            # On a small screen the column would run off the bottom: the rows shrink to fit
+            # (every button stays on screen and tappable).
+            bh = max(1, min(bh, (h - y - int(h * 0.02)) // len(actions)))
             for label, action in actions:
-                buttons.append(Button(label, (x, y, bw, bh - 6), action))
+                buttons.append(Button(label, (x, y, bw, max(1, bh - min(6, bh // 5))), action))
                 y += bh
         self._buttons = buttons
         return buttons
