@@ -148,7 +148,9 @@ class Kit:
             self.warn(f"audio {method} failed: {err!r}", key=f"audio {method}")
 
     def record(self, kind: str, label: str = "") -> None:
-        """One anonymous analytics count (``kind`` must be a kind analytics knows)."""
+        """One anonymous analytics count. ``kind``: a runtime kind or one the exhibit declares in
+        its ``ExhibitSpec.analytics_kinds``; an undeclared kind is refused by analytics and
+        logged once here."""
         analytics = self.ctx.analytics
         if analytics is None:
             return
