@@ -85,6 +85,8 @@ class TemplateExhibit(BaseExhibit):
         return bool(visit.attract) if visit is not None else not self.visitors
 
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
+        """Ripples grow with ``self.t``. ``alpha`` (0..1 of an update step since the last one)
+        is not used; an exhibit with fast motion would draw at ``t + alpha * ctx.step_s``."""
         s = self.settings
         w, h = surface.get_size()
         surface.fill(BACKGROUND)

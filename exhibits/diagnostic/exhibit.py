@@ -134,6 +134,8 @@ class DiagnosticExhibit(BaseExhibit):
         return label
 
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
+        """The test pattern, trails and readouts. ``alpha`` is not used: a technician reads the
+        pattern and the numbers, and trails are drawn from the visitors' own event positions."""
         w, h = self.ctx.size
         s = self.settings
         if self._background is None:

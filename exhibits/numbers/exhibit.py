@@ -238,6 +238,12 @@ class NumbersExhibit(BaseExhibit):
 
     # --- drawing (reads state; the rooms keep render caches only) -------------------------------
     def draw(self, surface: pygame.Surface, alpha: float) -> None:
+        """Background, digits, marks, captions and the info panel, in that order.
+
+        ``alpha`` (the fraction of an update step since the last one) is not used: digits grow
+        and fade over seconds and a finger's eraser mark moves with the finger's own event, so
+        interpolating a fraction of one step would change no visible pixel.
+        """
         stages = self.ctx.stages
         planting = self.planting
         self.background.draw(surface)
