@@ -3,7 +3,8 @@
 Measured the way the exhibits run the model: through :class:`models.nca.NCACanvas` (the sparse
 inference path), every target planted ``trials`` times (default 4) side by side on one canvas,
 each seed in its own ``spacing``×``spacing`` block (default 44 cells). A pattern is compared on a
-``grid``×``grid`` window (40 cells, the training grid) around its seed, taking the best of the
+``WINDOW``×``WINDOW`` window (40 cells, whatever grid the model was trained on) around its seed,
+taking the best of the
 nine one-cell shifts (a digit one cell to the left is still the same digit). Errors are the
 per-pixel premultiplied-RGBA mean squared error over that window.
 
@@ -46,6 +47,9 @@ from models.targets import render_targets
 LIMITS = {"grow": 1.0, "regrow": 2.0, "stable": 1.5, "distinct": 0.5,
           "living_min": 0.8, "living_max": 1.25}
 TESTS = ("grow", "distinct", "regrow", "stable", "living")
+#: Cells per side of the window a pattern is judged on (the bar's definition: the 32-cell target
+#: plus a 4-cell margin). Fixed, so a model trained on a wider grid meets the same bar.
+WINDOW = 40
 
 
 def model_name(model: NCA) -> str:
@@ -62,6 +66,19 @@ def window_targets(name: str, size: int, grid: int) -> np.ndarray:
     pad = (grid - size) // 2
     out = np.zeros((len(t), 4, grid, grid), np.float32)
     out[:, :, pad:pad + size, pad:pad + size] = t
+    return out
+
+
+def to_window(targets: np.ndarray, size: int = WINDOW) -> np.ndarray:
+    """(K, 4, G, G) targets centred on a zero margin -> (K, 4, size, size), cropped or padded
+    about the centre (training grids may be wider than the bar's window)."""
+    g = targets.shape[-1]
+    if g >= size:
+        a = (g - size) // 2
+        return np.ascontiguousarray(targets[..., a:a + size, a:a + size])
+    out = np.zeros((*targets.shape[:-2], size, size), targets.dtype)
+    a = (size - g) // 2
+    out[..., a:a + g, a:a + g] = targets
     return out
 
 
@@ -127,7 +144,8 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     """The quality bar's numbers for ``model`` (see the module docstring) as a JSON-ready dict.
 
     ``targets`` limits which targets are planted (``distinct`` still compares against all).
-    ``windows``: the (K, 4, grid, grid) targets if rendered elsewhere (default: render here).
+    ``windows``: the (K, 4, G, G) targets if rendered elsewhere, centred on any zero margin
+    (cropped or padded to :data:`WINDOW`); default: render here.
     Raises ``ValueError`` for a model whose targets match no catalog model, ``KeyError`` for an
     unknown target key.
     """
@@ -135,13 +153,14 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     model = model.to(device).eval()
     cfg = model.config
     name = model_name(model)
-    win = window_targets(name, cfg.target_size, cfg.grid) if windows is None else windows
+    win = (window_targets(name, cfg.target_size, WINDOW) if windows is None
+           else to_window(windows))
     bars = blur_bars(win)
     tgt = torch.from_numpy(win).to(device)
     chosen = list(targets or cfg.targets)
     ks = [model.target_index(k) for k in chosen]
-    if spacing < cfg.grid + 4:
-        raise ValueError(f"spacing {spacing} leaves no room for a {cfg.grid}-cell window")
+    if spacing < WINDOW + 4:
+        raise ValueError(f"spacing {spacing} leaves no room for a {WINDOW}-cell window")
     width, height = spacing * len(ks), spacing * trials
     spots = [(k, i * spacing + spacing // 2, t * spacing + spacing // 2)
              for t in range(trials) for i, k in enumerate(ks)]
@@ -205,7 +224,8 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     return {
         "model": name, "limits": LIMITS,
         "steps": {"grow": grow_steps, "regrow": regrow_steps, "stable": stable_steps},
-        "trials": trials, "seed": seed, "window": cfg.grid, "spacing": spacing,
+        "trials": trials, "seed": seed, "window": WINDOW, "training_grid": cfg.grid,
+        "spacing": spacing,
         "path": "NCACanvas (sparse)", "device": str(device),
         "duration_s": round(time.time() - t0, 1),
         "targets": per_target, "summary": summary,
@@ -238,7 +258,7 @@ def reference(windows: np.ndarray, sigma: float = 1.0,
     return rows
 
 
-def print_reference(name: str, sigma: float = 1.0, size: int = 32, grid: int = 40) -> bool:
+def print_reference(name: str, sigma: float = 1.0, size: int = 32, grid: int = WINDOW) -> bool:
     """Print :func:`reference` for catalog model ``name`` (targets ``size`` cells on a ``grid``
     window, the shipped models' architecture); True when it is within every limit."""
     win = window_targets(name, size, grid)

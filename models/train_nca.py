@@ -3,9 +3,11 @@
 Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
 
 - every target is padded to a ``grid``×``grid`` training grid (default 40 = 32 + 2×4 margin) and
-  grows from one centre seed cell carrying its code (:meth:`models.nca.NCA.seed`);
-- a sample pool (default 256 states, each with its target index); every iteration draws a batch,
-  replaces its highest-loss sample with a fresh seed of a random target and damages the
+  grows from one centre seed cell carrying its code (:meth:`models.nca.NCA.seed`). A wider grid
+  (``--grid 56``) costs little with the living-cell step and lets the loss see growth past 40
+  cells: on the 40-cell grid the edge itself stops a pattern, which the open canvas does not;
+- a sample pool (default 1024 states, each with its target index); every iteration draws a batch,
+  replaces its highest-loss sample with a fresh seed (targets take turns) and damages the
   ``damage_n`` lowest-loss samples (a random circle or a random half-plane through the pattern);
 - the batch is run ``steps_min``…``steps_max`` steps, loss = per-pixel RGBA MSE on the whole grid,
   Adam with per-parameter gradient normalisation, cosine lr decay ``lr`` -> ``lr_end``;
@@ -35,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -140,10 +142,13 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     init_info = None
     if init is not None:
         start = NCA.load(init)
-        if start.config != ncfg:
+        # The training grid is not part of the weights: a model may continue on a wider grid
+        # (e.g. to see, and unlearn, growth past the old grid's edge).
+        if replace(start.config, grid=ncfg.grid) != ncfg:
             sys.exit(f"--init {init}: its config {start.config} differs from {ncfg}")
         model.load_state_dict(start.state_dict())
-        init_info = {"path": str(init), "sha256": hashlib.sha256(init.read_bytes()).hexdigest()}
+        init_info = {"path": str(init), "sha256": hashlib.sha256(init.read_bytes()).hexdigest(),
+                     "grid": start.config.grid}
         if provenance_path(init).is_file():  # the chain of runs behind the starting weights
             init_info["provenance"] = json.loads(provenance_path(init).read_text())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
