@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 import time
 
-from test_numbers import run, settings, tap, visitor_digits
+from test_numbers import after, settings, tap, visitor_digits
 
 from runtime.events import VisitorEvent
 
 
 def test_safe_mode_loads_no_models_and_still_grows_by_touch():
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"safe_mode": True},
+    ex, _, kiosk = after(tap(1.5, (0.3, 0.3)), seconds=4.0, kiosk_kw={"safe_mode": True},
                        weights=None)
     assert ex.planting.kind == "glyphs" and ex.background.worker is None
     assert ex.background.still is not None
@@ -22,7 +22,7 @@ def test_safe_mode_loads_no_models_and_still_grows_by_touch():
 
 def test_missing_weights_fall_back_with_one_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        ex, _, _ = run(tap(1.5, (0.3, 0.3)), seconds=2.0, weights=tmp_path / "none.pt")
+        ex, _, _ = after(tap(1.5, (0.3, 0.3)), seconds=2.0, weights=tmp_path / "none.pt")
     warnings = [r for r in caplog.records if "weights" in r.getMessage()]
     assert ex.planting.kind == "glyphs" and len(warnings) == 1
 
@@ -46,7 +46,7 @@ def test_nca_path_plants_the_right_codes_and_regrows_a_wiped_digit(tmp_path):
         drag.append(VisitorEvent("move", "touch:7", "touch", (0.05 + i * 0.03, 0.42 + 0.001 * i),
                                  (0.03, 0.0), t=3 + i / 60))
     drag.append(VisitorEvent("leave", "touch:7", "touch", (0.95, 0.42), t=3.6))
-    ex, _, _ = run(tap(1.5, (0.3, 0.3)) + drag, seconds=3.55, weights=path)
+    ex, _, _ = after(tap(1.5, (0.3, 0.3)) + drag, seconds=3.55, weights=path)
     assert ex.planting.kind == "nca"
     canvas = ex.final_garden.source
     digits = ex.planting.digits
@@ -56,7 +56,7 @@ def test_nca_path_plants_the_right_codes_and_regrows_a_wiped_digit(tmp_path):
     seed = digits[2]
     cell = canvas.x[:, seed.cy, seed.cx]
     assert canvas.model.target_of(cell) == seed.value and float(cell[3]) == 1.0
-    ex, _, _ = run(tap(1.5, (0.3, 0.3)) + drag, seconds=5.5, weights=path)
+    ex, _, _ = after(tap(1.5, (0.3, 0.3)) + drag, seconds=5.5, weights=path)
     canvas = ex.final_garden.source
     assert all(float(canvas.x[3, d.cy, d.cx]) == 1.0 for d in ex.planting.digits)  # re-seeded
 

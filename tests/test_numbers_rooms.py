@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 import numpy as np
-from test_numbers import run, settings, tap
+from test_numbers import after, settings, tap
 
 from runtime.assets import Assets
 from runtime.config import default_config
@@ -46,10 +46,10 @@ def test_attract_mode_follows_the_visit_tracker():
     cfg = dataclasses.replace(cfg, visits=dataclasses.replace(cfg.visits, idle_s=6.0,
                                                               warning_s=1.0))
     s = settings(attract_seed_s=1.0)
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=7.4, s=s, cfg=cfg)
+    ex, _, kiosk = after(tap(1.5, (0.3, 0.3)), seconds=7.4, s=s, cfg=cfg)
     assert not kiosk.visit.attract and not ex.attract_mode.active  # 5.9 s after the tap
     assert [d.by_visitor for d in ex.planting.digits] == [False, False, True]
-    ex, _, kiosk = run(tap(1.5, (0.3, 0.3)), seconds=9.0, s=s, cfg=cfg)
+    ex, _, kiosk = after(tap(1.5, (0.3, 0.3)), seconds=9.0, s=s, cfg=cfg)
     assert kiosk.visit.attract and ex.attract_mode.active and kiosk.visit.visits == 1
     late = [d for d in ex.planting.digits if not d.by_visitor and d.born_t > 1.5]
     assert late and min(d.born_t for d in late) >= 1.5 + 6.0  # only after the visit ended
