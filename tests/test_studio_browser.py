@@ -146,13 +146,20 @@ def login(driver, base: str, pin: str = PIN, who: str = "Mina") -> None:
 
 
 def _gone(element) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
+    """True once ``element``'s page has been replaced (the form's answer has loaded)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
     try:
         element.is_enabled()
         return False
     except StaleElementReferenceException:
         return True
+    except WebDriverException as err:
+        # Asked mid-navigation, Chromium may answer "Node with given id does not belong to the
+        # document" (an inspector error, not Selenium's stale-element one): the page is going.
+        if "does not belong to the document" in str(err):
+            return True
+        raise
 
 
 def text_of(driver, element_id: str) -> str:
