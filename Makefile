@@ -12,7 +12,7 @@ CONFIG ?= config.toml
 # chromium + chromium-driver (the Studio's browser tests), prometheus (its server and promtool:
 # the metrics and deploy tests).
 
-.PHONY: run test venv sysdeps lint bench doctor check clean train ship-models studio
+.PHONY: run test venv sysdeps lint bench doctor check clean train train-resume ship-models studio
 
 run: sysdeps venv
 	$(PY) kiosk.py run --config $(CONFIG)
@@ -52,6 +52,12 @@ train: venv
 	    $(if $(INIT_DIR),--init $(INIT_DIR)/nca_$$t.pt) $(TRAIN_ARGS) \
 	    >> $(TRAIN_DIR)/$$t.log 2>&1 & \
 	done; wait; tail -n 3 $(TRAIN_DIR)/*.log
+
+# Resume every attempt in progress, each exactly as it was started: every attempt folder under
+# ATTEMPTS keeps a run.sh (its full command; it exits at once when the attempt has finished).
+ATTEMPTS ?= $(HOME)/.cache/gwangju-kiosk/nca-attempts
+train-resume: venv
+	@for f in $(ATTEMPTS)/*/run.sh; do [ -f "$$f" ] && echo "resume: $$f" && sh "$$f"; done; true
 
 # Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
 # provenance, eval numbers added); a model that fails is named and left where it is.
