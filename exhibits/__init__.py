@@ -19,7 +19,7 @@ from __future__ import annotations
 from exhibits.city.settings import CitySettings
 from exhibits.diagnostic.settings import DiagnosticSettings
 from exhibits.numbers.settings import NumbersSettings
-from runtime.exhibit import ExhibitSpec
+from runtime.exhibit import ExhibitSpec, LabelChart
 from runtime.registry import REGISTRY, register
 
 __all__ = ["REGISTRY", "register"]
@@ -40,6 +40,8 @@ for _spec in (
         config_cls=CitySettings,
         factory="exhibits.city.exhibit:CityExhibit",
         analytics_kinds=("landmark_discovered", "info_opened"),
+        report_charts=(LabelChart("landmark_discovered", "landmarks_discovered.png",
+                                  "Landmarks discovered", "landmark"),),
     ),
     ExhibitSpec(
         name="diagnostic",

@@ -192,6 +192,23 @@ class BaseExhibit:
 
 
 @dataclass(frozen=True)
+class LabelChart:
+    """A curator report chart an exhibit declares: counts of one of its analytics kinds per label
+    (e.g. discoveries per landmark), drawn by ``kiosk.py report`` as ``file``.
+
+    Attributes:
+        kind: one of the exhibit's ``analytics_kinds`` (the records' ``label`` is the x axis).
+        file: the PNG's name in the report folder (``[a-z0-9_]+.png``).
+        title / xlabel: the chart's title and x-axis label (English, as the rest of the report).
+    """
+
+    kind: str
+    file: str
+    title: str
+    xlabel: str
+
+
+@dataclass(frozen=True)
 class ExhibitSpec:
     """One registry entry.
 
@@ -204,6 +221,8 @@ class ExhibitSpec:
         analytics_kinds: the event kinds this exhibit records through ``ctx.analytics``
             (lowercase ``[a-z_]``, at most 32 characters), besides the runtime's own (visit
             start/end, visitors peak, touch). Declaring a new kind needs no database migration.
+        report_charts: :class:`LabelChart` s for ``kiosk.py report`` (each of a declared kind);
+            the runtime draws them without knowing the exhibit.
     """
 
     name: str
@@ -212,12 +231,20 @@ class ExhibitSpec:
     config_cls: type
     factory: str
     analytics_kinds: tuple[str, ...] = ()
+    report_charts: tuple[LabelChart, ...] = ()
 
     def __post_init__(self) -> None:
         for kind in self.analytics_kinds:
             if not isinstance(kind, str) or not ANALYTICS_KIND_RE.fullmatch(kind):
                 raise ValueError(f"exhibit {self.name!r}: analytics kind {kind!r} must be "
                                  f"lowercase a-z and _, 1..{ANALYTICS_KIND_MAX} characters")
+        for chart in self.report_charts:
+            if chart.kind not in self.analytics_kinds:
+                raise ValueError(f"exhibit {self.name!r}: report chart {chart.file!r} counts "
+                                 f"{chart.kind!r}, which is not one of its analytics_kinds")
+            if not re.fullmatch(r"[a-z0-9_]{1,64}\.png", chart.file):
+                raise ValueError(f"exhibit {self.name!r}: report chart file {chart.file!r} must "
+                                 "be lowercase a-z, 0-9 and _ ending in .png")
 
     def create(self, ctx: ExhibitContext, settings: Any) -> Exhibit:
         module_name, _, cls_name = self.factory.partition(":")

@@ -9,7 +9,8 @@ Writes into ``--out``:
 * ``visit_durations.png`` — histogram of visit lengths (raw events: the retention period only),
 * ``interactions_per_exhibit.png`` — touches and every kind an exhibit records (seeds planted,
   landmarks discovered, info opened…),
-* ``landmarks_discovered.png`` — discoveries per landmark,
+* the charts the registered exhibits declare (``ExhibitSpec.report_charts``): counts of one of
+  their kinds per label, e.g. City's ``landmarks_discovered.png`` (discoveries per landmark),
 * ``daily.csv`` — one row per day and exhibit (all kiosks together): the count of every kind
   (the runtime's, the registered exhibits' declared ones, then any other kind in the data) and
   total visit seconds,
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtime.analytics import RUNTIME_KINDS, known_kinds
+from runtime.exhibit import LabelChart
 from runtime.fleet import Merged, merge
 
 # The runtime's kinds that count what a visitor did; every exhibit-declared kind does too.
@@ -46,6 +48,17 @@ def kinds_in(merged: Merged) -> list[str]:
     known = list(known_kinds())
     seen = {k for (k,) in merged.con.execute("SELECT DISTINCT kind FROM daily")}
     return known + sorted(seen - set(known))
+
+
+def declared_charts() -> list[LabelChart]:
+    """The registered exhibits' report charts, in registry order (one per file name)."""
+    from runtime.registry import REGISTRY
+
+    seen: dict[str, LabelChart] = {}
+    for spec in REGISTRY.values():
+        for chart in spec.report_charts:
+            seen.setdefault(chart.file, chart)
+    return list(seen.values())
 
 
 def interactions(kinds: Sequence[str]) -> list[str]:
@@ -130,10 +143,12 @@ def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = Non
     _plot_bar(out / "interactions_per_exhibit.png", labels, [c for _, _, c in rows],
               "Interactions per exhibit", "", "count", "#9d8df1")
 
-    found = q("SELECT label, SUM(count) FROM daily WHERE kind = 'landmark_discovered' AND day "
-              "BETWEEN ? AND ? GROUP BY label ORDER BY 2 DESC", (lo, hi)).fetchall()
-    _plot_bar(out / "landmarks_discovered.png", [lbl for lbl, _ in found],
-              [c for _, c in found], "Landmarks discovered", "landmark", "discoveries", "#ffd166")
+    charts = declared_charts()
+    for chart in charts:
+        found = q("SELECT label, SUM(count) FROM daily WHERE kind = ? AND day BETWEEN ? AND ? "
+                  "GROUP BY label ORDER BY 2 DESC", (chart.kind, lo, hi)).fetchall()
+        _plot_bar(out / chart.file, [lbl for lbl, _ in found], [c for _, c in found],
+                  chart.title, chart.xlabel, "count", "#ffd166")
 
     csv_path = out / "daily.csv"
     daily = q("SELECT day, exhibit, kind, SUM(count), SUM(total) FROM daily WHERE day BETWEEN ? "
@@ -165,7 +180,7 @@ def report(db: Path | Sequence[Path], out: Path, date_from: dt.date | None = Non
     con.close()
 
     pngs = ["visits_per_hour.png", "visit_durations.png", "interactions_per_exhibit.png",
-            "landmarks_discovered.png", "visits_per_kiosk.png"]
+            *dict.fromkeys(c.file for c in charts), "visits_per_kiosk.png"]
     period = f"{date_from or 'start'} – {date_to or 'today'}"
     total_visits = sum(per_hour.values())
     body = "\n".join(f'<figure><img src="{p}" alt="{p}"></figure>' for p in pngs)
