@@ -31,6 +31,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture
+def registered():
+    """``registered(spec)`` registers a test's :class:`runtime.exhibit.ExhibitSpec` with the
+    runtime for this test only (it is removed afterwards) and returns it."""
+    from runtime.registry import REGISTRY, register
+
+    names: list[str] = []
+
+    def add(spec):
+        register(spec)
+        names.append(spec.name)
+        return spec
+
+    yield add
+    for name in names:
+        REGISTRY.pop(name, None)
+
+
+@pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 

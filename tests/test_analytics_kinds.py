@@ -22,7 +22,7 @@ from runtime.analytics import (
     write_batch,
 )
 from runtime.exhibit import ExhibitSpec
-from runtime.registry import REGISTRY, register
+from runtime.registry import REGISTRY
 from runtime.report import report
 
 
@@ -36,13 +36,9 @@ KITE = ExhibitSpec(name="kites", title_ko="연", title_en="Kites", config_cls=Ki
 
 
 @pytest.fixture
-def kites():
+def kites(registered):
     """The test exhibit, registered for one test only."""
-    register(KITE)
-    try:
-        yield KITE
-    finally:
-        REGISTRY.pop(KITE.name, None)
+    return registered(KITE)
 
 
 def schema_of(con: sqlite3.Connection) -> str:

@@ -11,7 +11,6 @@ import pytest
 
 from runtime.analytics import Analytics, AnalyticsConfig
 from runtime.exhibit import ExhibitSpec, LabelChart
-from runtime.registry import REGISTRY, register
 from runtime.report import declared_charts, report
 
 
@@ -27,12 +26,9 @@ KITE = ExhibitSpec(name="kites", title_ko="연", title_en="Kites", config_cls=Ki
 
 
 @pytest.fixture
-def kites():
-    register(KITE)
-    try:
-        yield KITE
-    finally:
-        REGISTRY.pop(KITE.name, None)
+def kites(registered):
+    """The test exhibit, registered for one test only."""
+    return registered(KITE)
 
 
 def test_a_declared_chart_is_drawn_and_linked_and_citys_is_still_there(kites, tmp_path):
