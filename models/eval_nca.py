@@ -117,12 +117,13 @@ def half_plane_mask(shape: tuple[int, int], centres: list[tuple[int, int]], spac
     return mask
 
 
-def _measure(canvas: NCACanvas, spots: list[tuple[int, int, int]],
+def _measure(rgba: torch.Tensor, spots: list[tuple[int, int, int]],
              targets: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """(own MSE, distinct ratio) per spot (k, cx, cy): own / nearest other target's MSE."""
+    """(own MSE, distinct ratio) per spot (k, cx, cy) of the (4, H, W) ``rgba``: own / nearest
+    other target's MSE."""
     own, ratio = [], []
     for k, cx, cy in spots:
-        err = shift_mse(canvas.x[:4], cx, cy, targets)
+        err = shift_mse(rgba, cx, cy, targets)
         other = torch.cat([err[:k], err[k + 1:]]).min() if len(err) > 1 else torch.tensor(1.0)
         own.append(float(err[k]))
         ratio.append(float(err[k] / other.clamp_min(1e-12)))
@@ -170,7 +171,7 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     for k, cx, cy in spots:
         canvas.plant(cfg.targets[k], cx, cy)
     canvas.step(grow_steps)
-    grow, grow_ratio = _measure(canvas, spots, tgt)
+    grow, grow_ratio = _measure(canvas.x[:4], spots, tgt)
 
     healed = NCACanvas(model, width, height, seed=seed + 1, device=device)
     healed.x.copy_(canvas.x)
@@ -178,10 +179,10 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     healed.damage(half_plane_mask((height, width), [(cx, cy) for _, cx, cy in spots], spacing,
                                   rng))
     healed.step(regrow_steps)
-    regrow, regrow_ratio = _measure(healed, spots, tgt)
+    regrow, regrow_ratio = _measure(healed.x[:4], spots, tgt)
 
     canvas.step(max(stable_steps - grow_steps, 0))
-    stable, _ = _measure(canvas, spots, tgt)
+    stable, _ = _measure(canvas.x[:4], spots, tgt)
     opaque = (win[:, 3] > cfg.alive_threshold).sum(axis=(1, 2)).astype(np.float64)
     living = _living(canvas, spots, spacing) / opaque[[k for k, _, _ in spots]]
 
@@ -250,10 +251,9 @@ def reference(windows: np.ndarray, sigma: float = 1.0,
     for k in range(len(windows)):
         state = torch.zeros(4, g + 2, g + 2)
         state[:, 1:g + 1, 1:g + 1] = torch.from_numpy(blurred[k])
-        err = shift_mse(state, g // 2 + 1, g // 2 + 1, tgt)
-        other = torch.cat([err[:k], err[k + 1:]]).min() if len(err) > 1 else torch.tensor(1.0)
+        (own,), (ratio,) = _measure(state, [(k, g // 2 + 1, g // 2 + 1)], tgt)
         opaque = float((windows[k, 3] > alive_threshold).sum())
-        rows.append({"grow": float(err[k]), "distinct": float(err[k] / other.clamp_min(1e-12)),
+        rows.append({"grow": float(own), "distinct": float(ratio),
                      "living": float((blurred[k, 3] > alive_threshold).sum()) / max(opaque, 1.0)})
     return rows
 
