@@ -51,12 +51,7 @@ class EngineStreams:
             device=idx, samplerate=cfg.sample_rate_hz, blocksize=cfg.block_frames,
             channels=channels, dtype="float32", latency=cfg.latency_s or "low",
             callback=self._callback, finished_callback=self._finished.set)
-        try:
-            stream.start()
-        except Exception:
-            close_quietly(stream)
-            raise
-        self._stream = stream
+        self._stream = started(stream)
         self._last_callbacks, self._last_progress = self.callbacks, time.monotonic()
         self.device_name = name
         self.state = "playing"
@@ -71,12 +66,7 @@ class EngineStreams:
             device=idx, samplerate=cfg.sample_rate_hz, blocksize=cfg.block_frames, channels=1,
             dtype="float32", latency="low", callback=self._mic_callback,
             finished_callback=self._mic_finished.set)
-        try:
-            stream.start()
-        except Exception:
-            close_quietly(stream)
-            raise
-        self._mic_stream = stream
+        self._mic_stream = started(stream)
         self._mic_last, self._mic_progress = self.mic_callbacks, time.monotonic()
         self.mic_device = name
         self.mic_state = "listening"
@@ -117,6 +107,17 @@ class EngineStreams:
                             "reopening without re-initialising PortAudio")
         if self.config.mic_enabled and self.mic_state == "listening":
             self.mic_state = "retrying"
+
+
+def started(stream: Any) -> Any:
+    """``stream.start()`` and return the stream; if starting raises, close it quietly and
+    re-raise (a half-opened PortAudio stream must not leak)."""
+    try:
+        stream.start()
+    except Exception:
+        close_quietly(stream)
+        raise
+    return stream
 
 
 def close_quietly(stream: Any) -> bool:
