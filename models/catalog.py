@@ -35,6 +35,13 @@ NCA_MODELS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: NCA model name -> steps after a pattern's seed (or its last damage) at which the exhibits let it
+#: rest: :class:`models.nca.NCACanvas` ``rest_after``. 160 steps is ~3.3 s at the exhibits' 48
+#: steps/s: measured on the digits model at 6,000 iterations, a pattern's error falls until ~160-250
+#: steps (2.0 -> 1.5 × its bar) and then drifts up; the landmarks model at 1,500 iterations is at
+#: its best at 160-190 steps and swells past 250. ``eval_nca`` measures "stable" the same way.
+NCA_REST_AFTER: dict[str, int] = {"digits": 160, "landmarks": 160}
+
 #: CPPN style name -> one-line description (parameters live in models.cppn.STYLES).
 CPPN_STYLES: dict[str, str] = {
     "aurora": "slow green ribbons, like northern lights",

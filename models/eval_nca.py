@@ -21,6 +21,12 @@ Per target ``k``:
   alive threshold, counted in the pattern's block) are 0.8–1.25 × the target's cells with alpha
   over the same threshold: no explosion, no fading.
 
+Resting: the exhibits let a settled pattern rest (frozen until damage wakes it,
+:class:`models.nca.NCACanvas` ``rest_after``, per model in
+:data:`models.catalog.NCA_REST_AFTER`), so by default the canvas here does the same and
+``stable`` measures the stability a visitor really sees: the pattern as it rested. ``--no-rest``
+measures the model left to run for all ``stable_steps`` (its own long-run stability).
+
 Deterministic for ``--seed``. Exit status 0 only when every target passes every test, 1 when one
 fails, 2 when the weights file is missing or unreadable. ``--write-provenance`` stores the result
 under ``"eval"`` in the weights' provenance file.
@@ -39,7 +45,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from models.catalog import NCA_MODELS, list_targets
+from models.catalog import NCA_MODELS, NCA_REST_AFTER, list_targets
 from models.nca import NCA, NCACanvas
 from models.targets import render_targets
 
@@ -47,6 +53,8 @@ from models.targets import render_targets
 LIMITS = {"grow": 1.0, "regrow": 2.0, "stable": 1.5, "distinct": 0.5,
           "living_min": 0.8, "living_max": 1.25}
 TESTS = ("grow", "distinct", "regrow", "stable", "living")
+#: ``evaluate(rest_after=EXHIBIT)``: rest patterns as the exhibits do (NCA_REST_AFTER[model]).
+EXHIBIT = "exhibit"
 #: Cells per side of the window a pattern is judged on (the bar's definition: the 32-cell target
 #: plus a 4-cell margin). Fixed, so a model trained on a wider grid meets the same bar.
 WINDOW = 40
@@ -141,12 +149,14 @@ def _living(canvas: NCACanvas, spots: list[tuple[int, int, int]], spacing: int) 
 def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] | None = None,
              trials: int = 4, seed: int = 1234, grow_steps: int = 96, regrow_steps: int = 96,
              stable_steps: int = 3000, spacing: int = 44,
-             windows: np.ndarray | None = None) -> dict:
+             windows: np.ndarray | None = None, rest_after: int | str | None = EXHIBIT) -> dict:
     """The quality bar's numbers for ``model`` (see the module docstring) as a JSON-ready dict.
 
     ``targets`` limits which targets are planted (``distinct`` still compares against all).
     ``windows``: the (K, 4, G, G) targets if rendered elsewhere, centred on any zero margin
     (cropped or padded to :data:`WINDOW`); default: render here.
+    ``rest_after``: steps after which a settled pattern rests (frozen until damage wakes it);
+    :data:`EXHIBIT` (default) = as the exhibits run this model, None = never.
     Raises ``ValueError`` for a model whose targets match no catalog model, ``KeyError`` for an
     unknown target key.
     """
@@ -154,6 +164,7 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
     model = model.to(device).eval()
     cfg = model.config
     name = model_name(model)
+    rest = NCA_REST_AFTER.get(name) if rest_after == EXHIBIT else rest_after
     win = (window_targets(name, cfg.target_size, WINDOW) if windows is None
            else to_window(windows))
     bars = blur_bars(win)
@@ -167,13 +178,15 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
              for t in range(trials) for i, k in enumerate(ks)]
     t0 = time.time()
 
-    canvas = NCACanvas(model, width, height, seed=seed, device=device)
+    canvas = NCACanvas(model, width, height, seed=seed, device=device, rest_after=rest)
     for k, cx, cy in spots:
         canvas.plant(cfg.targets[k], cx, cy)
     canvas.step(grow_steps)
     grow, grow_ratio = _measure(canvas.x[:4], spots, tgt)
 
-    healed = NCACanvas(model, width, height, seed=seed + 1, device=device)
+    healed = NCACanvas(model, width, height, seed=seed + 1, device=device, rest_after=rest)
+    for k, cx, cy in spots:  # the same patterns (their boxes, when they rest), grown state below
+        healed.plant(cfg.targets[k], cx, cy)
     healed.x.copy_(canvas.x)
     rng = np.random.default_rng(seed)
     healed.damage(half_plane_mask((height, width), [(cx, cy) for _, cx, cy in spots], spacing,
@@ -226,7 +239,7 @@ def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] 
         "model": name, "limits": LIMITS,
         "steps": {"grow": grow_steps, "regrow": regrow_steps, "stable": stable_steps},
         "trials": trials, "seed": seed, "window": WINDOW, "training_grid": cfg.grid,
-        "spacing": spacing,
+        "spacing": spacing, "rest_after": rest,
         "path": "NCACanvas (sparse)", "device": str(device),
         "duration_s": round(time.time() - t0, 1),
         "targets": per_target, "summary": summary,
@@ -280,7 +293,10 @@ def print_reference(name: str, sigma: float = 1.0, size: int = 32, grid: int = W
 
 
 def print_table(res: dict) -> None:
-    print(f"{res['model']}: {res['trials']} trials through {res['path']}; limits {res['limits']}")
+    rest = res.get("rest_after")
+    print(f"{res['model']}: {res['trials']} trials through {res['path']}, "
+          + (f"patterns rest {rest} steps after seed or damage (as in the exhibits)"
+             if rest else "patterns never rest") + f"; limits {res['limits']}")
     print(f"{'target':>18} {'bar':>7} {'grow':>7} {'dist':>5} {'regrow':>7} {'rdist':>5} "
           f"{'stable':>7} {'living':>11}  result")
     for k, r in res["targets"].items():
@@ -303,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--stable-steps", type=int, default=3000)
     ap.add_argument("--targets", nargs="*", default=None, help="subset of target keys")
+    ap.add_argument("--rest-after", type=int, default=None, metavar="STEPS",
+                    help="patterns rest this many steps after seed or damage (default: as the "
+                         "exhibits run the model, models.catalog.NCA_REST_AFTER)")
+    ap.add_argument("--no-rest", action="store_true",
+                    help="patterns never rest: the model's own long-run stability")
     ap.add_argument("--device", default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--write-provenance", action="store_true")
@@ -321,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one clear line
         print(f"eval_nca: cannot load {a.weights}: {exc}", file=sys.stderr)
         return 2
-    res = evaluate(model, device, a.targets, a.trials, a.seed, stable_steps=a.stable_steps)
+    rest = None if a.no_rest else (a.rest_after if a.rest_after is not None else EXHIBIT)
+    res = evaluate(model, device, a.targets, a.trials, a.seed, stable_steps=a.stable_steps,
+                   rest_after=rest)
     res["weights"] = str(a.weights)
     if a.json:
         print(json.dumps(res, indent=2))

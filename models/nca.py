@@ -13,7 +13,9 @@ Two forms of one model:
 - :class:`NCACanvas`: inference on one big grid (e.g. 192×108 cells for 1080p), many patterns.
   It computes the update only for cells that are alive before the step and fire in it (every other
   cell is unchanged or zeroed by alive masking anyway), so its result equals the dense step for the
-  same random draws, at a cost proportional to the living area instead of the grid.
+  same random draws, at a cost proportional to the living area instead of the grid. With
+  ``rest_after`` a pattern that has settled rests (is frozen and costs nothing) until damage to its
+  living cells wakes it to heal: see :class:`NCACanvas`.
 
 Conditional growth: target ``k`` grows from a single seed cell. Its alpha and free hidden channels
 are 1 (as in the paper: it marks the centre) and its last ``genome`` (default 4) hidden channels
@@ -258,10 +260,23 @@ class NCACanvas:
 
     State lives in a zero-bordered buffer ``(C, H + 2, W + 2)`` so neighbours never need padding.
     Not thread-safe: one thread steps it (see :mod:`models.engine`).
+
+    **Resting patterns** (``rest_after``, steps; default None: every living cell updates forever,
+    the paper's behaviour). Each :meth:`plant` gives its pattern a box of ``2 * reach + 1`` cells
+    (default reach: half the target plus a 4-cell margin, 20 cells: the quality bar's 40-cell
+    window). Only cells inside the box of an *awake* pattern update; a pattern rests
+    ``rest_after`` steps after its plant or its last damage: from then on its cells stay exactly as
+    they are and cost nothing, until :meth:`damage` erases one of its living cells, which wakes it
+    for another ``rest_after`` steps to heal. Why: a grown pattern looks its best about 100-250
+    steps after its seed; a minute later an NCA's stochastic updates may have smudged or swollen
+    it, and the visitor came for the digit, not for its drift. Boxes also keep a pattern from
+    growing into its neighbours. A pattern that rests with no living cell is forgotten (the list
+    of boxes stays as long as the patterns on screen).
     """
 
     def __init__(self, model: NCA, width: int, height: int, seed: int = 0,
-                 device: str | torch.device | None = None, sparse: bool = True):
+                 device: str | torch.device | None = None, sparse: bool = True,
+                 rest_after: int | None = None, reach: int | None = None):
         self.device = torch.device(device) if device is not None else model.codes.device
         self.model = model.to(self.device).eval()
         self.width, self.height = int(width), int(height)
@@ -289,10 +304,65 @@ class NCACanvas:
             self._seeds = torch.stack([model.seed_vector(k) for k in range(len(cfg.targets))])
         self._rgba = np.zeros((h, w, 4), np.uint8)
         self.steps = 0
+        if rest_after is not None and rest_after < 1:
+            raise ValueError(f"rest_after must be >= 1 step or None, got {rest_after}")
+        self.rest_after = rest_after
+        self.reach = int(reach if reach is not None else cfg.target_size // 2 + 4)
+        # Patterns' boxes (x0, y0, x1, y1), half-open, clipped to the grid, and each one's steps
+        # left awake (0 = resting); the (H, W) awake mask is rebuilt when that set changes.
+        self._boxes: list[tuple[int, int, int, int]] = []
+        self._awake_left: list[int] = []
+        self._awake = torch.zeros(h, w, dtype=torch.bool, device=self.device)
 
     @property
     def targets(self) -> tuple[str, ...]:
         return self.model.config.targets
+
+    @property
+    def rests(self) -> bool:
+        """True when settled patterns rest (``rest_after`` is set)."""
+        return self.rest_after is not None
+
+    def awake_patterns(self) -> int:
+        """Patterns still growing or healing (always 0 when nothing rests: see :attr:`rests`)."""
+        return sum(1 for n in self._awake_left if n > 0)
+
+    def resting_patterns(self) -> int:
+        return sum(1 for n in self._awake_left if n == 0)
+
+    def _register(self, cx: int, cy: int) -> None:
+        """Give the pattern seeded at (cx, cy) its box, awake (replacing one at the same seed)."""
+        r = self.reach
+        box = (max(cx - r, 0), max(cy - r, 0), min(cx + r + 1, self.width),
+               min(cy + r + 1, self.height))
+        if box in self._boxes:
+            self._awake_left[self._boxes.index(box)] = self.rest_after
+        else:
+            self._boxes.append(box)
+            self._awake_left.append(self.rest_after)
+        self._rebuild_awake()
+
+    def _rebuild_awake(self) -> None:
+        self._awake.zero_()
+        for (x0, y0, x1, y1), left in zip(self._boxes, self._awake_left, strict=True):
+            if left > 0:
+                self._awake[y0:y1, x0:x1] = True
+
+    def _age(self) -> None:
+        """One step older: patterns whose time is up rest; empty resting ones are forgotten."""
+        changed = False
+        for i, left in enumerate(self._awake_left):
+            if left > 0:
+                self._awake_left[i] = left - 1
+                changed |= left == 1
+        if changed:
+            alive = self.x[3] > self.threshold
+            keep = [i for i, (box, left) in enumerate(zip(self._boxes, self._awake_left,
+                                                           strict=True))
+                    if left > 0 or bool(alive[box[1]:box[3], box[0]:box[2]].any())]
+            self._boxes = [self._boxes[i] for i in keep]
+            self._awake_left = [self._awake_left[i] for i in keep]
+            self._rebuild_awake()
 
     def plant(self, key: str, cx: int, cy: int) -> None:
         """Seed target ``key`` at cell (cx, cy) (column, row); the pattern grows around it."""
@@ -300,19 +370,35 @@ class NCACanvas:
         if not (0 <= cx < self.width and 0 <= cy < self.height):
             raise ValueError(f"cell ({cx}, {cy}) outside the {self.width}×{self.height} canvas")
         self.x[:, cy, cx] = self._seeds[k]
+        if self.rests:
+            self._register(cx, cy)
 
     def damage(self, mask) -> None:
-        """Erase cells where ``mask`` >= 0.5; ``mask`` is (H, W) bool/float numpy or torch."""
+        """Erase cells where ``mask`` >= 0.5; ``mask`` is (H, W) bool/float numpy or torch.
+
+        With resting patterns, every pattern that loses a living cell wakes to heal.
+        """
         m = torch.as_tensor(np.asarray(mask) if not torch.is_tensor(mask) else mask,
                             device=self.device)
         if m.shape != (self.height, self.width):
             raise ValueError(f"damage mask shape {tuple(m.shape)} != {(self.height, self.width)}")
-        keep = (m.float() < 0.5).to(self.x.dtype)
-        self.x.mul_(keep)
+        erase = m.float() >= 0.5
+        if self.rests and self._boxes:
+            lost = erase & (self.x[3] > self.threshold)
+            woke = False
+            for i, (x0, y0, x1, y1) in enumerate(self._boxes):
+                if self._awake_left[i] < self.rest_after and bool(lost[y0:y1, x0:x1].any()):
+                    self._awake_left[i] = self.rest_after
+                    woke = True
+            if woke:
+                self._rebuild_awake()
+        self.x.mul_((~erase).to(self.x.dtype))
 
     def clear(self) -> None:
-        """Erase every cell."""
+        """Erase every cell (and forget every pattern's box)."""
         self._xp.zero_()
+        self._boxes, self._awake_left = [], []
+        self._awake.zero_()
 
     def alive_count(self) -> int:
         """Number of cells with alpha > threshold."""
@@ -326,22 +412,33 @@ class NCACanvas:
 
     @torch.inference_mode()
     def step(self, n: int = 1) -> None:
-        """Advance ``n`` steps."""
+        """Advance ``n`` steps. With resting patterns, a step where none is awake costs nothing
+        (and draws no random numbers)."""
         for _ in range(n):
-            self._step_sparse() if self.sparse else self._step_dense()
+            if not self.rests:
+                self._step_sparse() if self.sparse else self._step_dense()
+            elif self.awake_patterns():
+                self._step_sparse() if self.sparse else self._step_dense()
+                self._age()
             self.steps += 1
 
     def _step_dense(self) -> None:
         x = self.x[None]
         y = self.model.step(x, self.generator, self.fire_rate)
-        self.x.copy_(y[0])
+        if self.rests:  # only awake boxes change; the dense reference of the sparse rule below
+            self.x.copy_(torch.where(self._awake, y[0], self.x))
+        else:
+            self.x.copy_(y[0])
 
     def _step_sparse(self) -> None:
         h, w, c = self.height, self.width, self.channels
         pre = self._alive()
         fire = torch.rand(1, 1, h, w, generator=self.generator, device=self.device)
         # Only cells that are alive *and* fire this step change: compute the update for those.
-        upd = (fire[0, 0] <= self.fire_rate).logical_and_(pre).reshape(-1)
+        upd = (fire[0, 0] <= self.fire_rate).logical_and_(pre)
+        if self.rests:
+            upd.logical_and_(self._awake)
+        upd = upd.reshape(-1)
         idx = self._pidx.masked_select(upd)  # (N,) padded flat indices
         genome = self._inherit_genome()  # from the state before this step's update, as dense
         if idx.numel():
@@ -349,8 +446,12 @@ class NCACanvas:
             p = torch.matmul(self._filt, nb.view(c, 9, -1)).view(3 * c, -1)  # (3C, N)
             hid = torch.addmm(self._b1, self._w1, p).relu_()  # (hidden, N)
             self._flat[: self.free].index_add_(1, idx, torch.mm(self._w2, hid))  # dx: (free, N)
+        keep = pre & self._alive()
+        if self.rests:  # cells outside every awake box keep their state exactly
+            genome = torch.where(self._awake, genome, self.x[self.free:])
+            keep |= ~self._awake
         self.x[self.free:] = genome
-        self.x.mul_((pre & self._alive()).to(self.x.dtype))
+        self.x.mul_(keep.to(self.x.dtype))
 
     def _inherit_genome(self) -> torch.Tensor:
         """(G, H, W): :meth:`NCA.inherit_genome` on the padded grid (the border is always zero).

@@ -3,10 +3,12 @@
 With weights (``models/weights/nca_landmarks.pt``): one :class:`models.nca.NCACanvas` "atlas" of
 ``SLOT``×``SLOT`` cells per landmark in a row, stepped by a :class:`models.engine.NCAWorker` on a
 worker thread. Discovering landmark ``i`` plants its kind's seed in the centre of slot ``i``; the
-pictogram grows there in about two seconds (~96 steps at 48 steps/s). Every second the gutters
-between slots are erased so no pattern can grow into a neighbour's slot. The drawing side takes the
-worker's newest frame (never waits), cuts out the grown slots and scales each to the icon size once
-per new frame.
+pictogram grows there in about two seconds (~96 steps at 48 steps/s) and rests once grown
+(``models.catalog.NCA_REST_AFTER``: frozen, it stays as grown and costs nothing); each pattern
+updates only inside its box, which fits its slot, so no pattern grows into a neighbour's slot.
+(A canvas that does not rest erases the gutters between slots every second instead.) The drawing
+side takes the worker's newest frame (never waits), cuts out the grown slots and scales each to
+the icon size once per new frame.
 
 Without weights, in safe mode, or for a kind the weights do not know: the pictogram is the
 procedural RGBA image the NCA was trained on (:func:`models.targets.render_pictogram`, numpy +
@@ -25,6 +27,7 @@ import numpy as np
 
 SLOT = 44  # cells per atlas slot: the 32-cell pictogram, trained on a 40-cell grid, plus a gutter
 GUTTER = 2
+REACH = SLOT // 2 - GUTTER  # a resting pictogram's box: 41 cells, 1+ free cell between slots
 
 
 def straight_rgba(premul: np.ndarray) -> np.ndarray:
@@ -104,6 +107,7 @@ class Pictograms:
                                  "their procedural drawings until the weights are shipped",
                                  self.weights)
                 return
+            from models.catalog import NCA_REST_AFTER
             from models.engine import NCAWorker
             from models.nca import NCACanvas
 
@@ -114,12 +118,16 @@ class Pictograms:
                 self.log.warning("landmark NCA cannot grow %s; those pictograms are drawn",
                                  ", ".join(missing))
             n = len(self.kinds)
-            canvas = NCACanvas(model, SLOT * n, SLOT, seed=self.seed, device=self.device)
-            gutter = np.zeros((SLOT, SLOT * n), bool)
-            for i in range(n + 1):
-                gutter[:, max(0, i * SLOT - GUTTER):i * SLOT + GUTTER] = True
-            gutter[:GUTTER, :] = gutter[-GUTTER:, :] = True
-            self._gutter = gutter
+            # A pictogram rests once grown (frozen: it "stays", and costs nothing) inside its
+            # box of 2 * REACH + 1 cells, which fits its slot: the boxes keep the slots apart.
+            canvas = NCACanvas(model, SLOT * n, SLOT, seed=self.seed, device=self.device,
+                               rest_after=NCA_REST_AFTER["landmarks"], reach=REACH)
+            if not canvas.rests:  # without resting, erase the gutters to keep the slots apart
+                gutter = np.zeros((SLOT, SLOT * n), bool)
+                for i in range(n + 1):
+                    gutter[:, max(0, i * SLOT - GUTTER):i * SLOT + GUTTER] = True
+                gutter[:GUTTER, :] = gutter[-GUTTER:, :] = True
+                self._gutter = gutter
             self.worker = NCAWorker(canvas, steps_per_s=self.steps_per_s, steps_per_tick=2,
                                     name="city-pictograms", inline=self.inline).start()
         except Exception as err:  # noqa: BLE001 - any model failure → procedural pictograms

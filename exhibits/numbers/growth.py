@@ -161,11 +161,18 @@ class Garden:
     @classmethod
     def nca(cls, model: Any, width: int, height: int, growth_s: float, seed: int = 0,
             device: str = "cpu", threaded: bool = True) -> Garden:
-        """The NCA (imports torch) on a thread, or inline when ``threaded`` is False."""
+        """The NCA (imports torch) on a thread, or inline when ``threaded`` is False.
+
+        A digit rests once it has settled (``models.catalog.NCA_REST_AFTER["digits"]`` steps
+        after its seed or its last damage; frozen, costs nothing) and wakes to heal when a
+        visitor erases some of it: what ``eval_nca`` measures as the digits' stability.
+        """
+        from models.catalog import NCA_REST_AFTER
         from models.engine import NCAWorker
         from models.nca import NCACanvas
 
-        canvas = NCACanvas(model, width, height, seed=seed, device=device)
+        canvas = NCACanvas(model, width, height, seed=seed, device=device,
+                           rest_after=NCA_REST_AFTER["digits"])
         steps_per_s = 96.0 / growth_s  # the digits model grows a pattern in ~96 steps
         tick = 2 if steps_per_s <= 64 else 4
         worker = NCAWorker(canvas, steps_per_s=steps_per_s, steps_per_tick=tick,
