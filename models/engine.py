@@ -70,6 +70,11 @@ class NCASource:
         self.canvas, self.steps_per_tick = canvas, steps_per_tick
         self.shape = (canvas.height, canvas.width, 4)
 
+    @property
+    def version(self) -> int:
+        """Changes whenever the canvas does (so resting patterns publish no new frames)."""
+        return self.canvas.version
+
     def tick(self, dt: float) -> None:
         self.canvas.step(self.steps_per_tick)
 

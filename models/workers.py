@@ -9,7 +9,9 @@ loading torch. :mod:`models.engine` adds the torch workers on top (``NCAWorker``
 - :class:`FrameWorker` runs ``source.tick(dt)`` at ``rate_hz`` on a daemon thread and publishes
   ``source.render(out)`` into one of three pre-allocated uint8 buffers (triple buffering):
   :meth:`FrameWorker.latest` never waits for a step, it returns the newest finished frame, which
-  the worker never touches again until the caller asks for a newer one. Commands (plant, damage,
+  the worker never touches again until the caller asks for a newer one. A source with a
+  ``version`` is rendered only when that changed (a resting model publishes nothing new).
+  Commands (plant, damage,
   steer) are queued and applied on the worker thread between ticks. Torch releases the GIL
   inside its kernels, so the render loop keeps running while a step computes.
 
@@ -48,6 +50,9 @@ class FrameSource(Protocol):
     """What a worker drives: ``tick`` advances the model, ``render`` writes a frame into ``out``."""
 
     shape: tuple[int, ...]  # frame shape, e.g. (H, W, 4)
+    # Optional: ``version``, an int that changes whenever the next frame would differ. A worker
+    # then renders and publishes only changed frames, so ``latest()``'s sequence number stays put
+    # while the model rests and the drawing side's caches keyed on it hold.
 
     def tick(self, dt: float) -> None: ...
 
@@ -76,6 +81,7 @@ class FrameWorker:
         self._front, self._ready, self._back = 0, 1, 2
         self._fresh = False
         self._seq = 0  # frames published
+        self._version: object = None  # the source's version at the last publish (if it has one)
         self._lock = threading.Lock()  # held only to swap buffer indices
         self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -146,6 +152,10 @@ class FrameWorker:
 
     # -- worker side ------------------------------------------------------------------------
     def _publish(self) -> None:
+        version = getattr(self.source, "version", None)
+        if version is not None and self._seq and version == self._version:
+            return  # unchanged since the last frame: nothing to render, nothing new to take
+        self._version = version
         self.source.render(self._bufs[self._back])
         with self._lock:
             self._back, self._ready = self._ready, self._back

@@ -55,3 +55,36 @@ def test_inline_ticks_do_not_drift_over_many_small_steps():
     for _ in range(600):  # 10 s in steps of 1/60 s
         worker.advance(1 / 60)
     assert src.ticks == 480
+
+
+class _Resting(_Counter):
+    """Changes only while ``moving``: it has a version, so unchanged frames are not published."""
+
+    def __init__(self):
+        super().__init__()
+        self.moving, self.version, self.renders = True, 0, 0
+
+    def tick(self, dt):
+        super().tick(dt)
+        self.version += self.moving
+
+    def render(self, out):
+        self.renders += 1
+        super().render(out)
+
+
+def test_a_source_with_a_version_publishes_only_changed_frames():
+    src = _Resting()
+    worker = FrameWorker(src, rate_hz=10.0, inline=True).start()
+    worker.advance(0.1)
+    _, seq = worker.latest()
+    assert seq == 2 and src.renders == 2
+    src.moving = False
+    for _ in range(5):
+        worker.advance(0.1)
+    frame, same = worker.latest()
+    assert same == seq and src.renders == 2 and int(frame[0, 0, 0]) == 1  # nothing re-rendered
+    src.moving = True
+    worker.advance(0.1)
+    frame, newer = worker.latest()
+    assert newer == seq + 1 and int(frame[0, 0, 0]) == 7

@@ -126,3 +126,18 @@ def test_city_pictograms_rest_in_boxes_that_fit_their_slots(tmp_path):
         assert alive[:, :SLOT].sum() == 0 and alive[:, 2 * SLOT:].sum() == 0  # stayed in its slot
     finally:
         pics.stop()
+
+
+def test_a_resting_canvas_publishes_no_new_frames():
+    from models.engine import NCAWorker
+
+    canvas = NCACanvas(random_model(), 64, 48, seed=0, rest_after=8)
+    worker = NCAWorker(canvas, steps_per_s=48.0, steps_per_tick=2, inline=True).start()
+    worker.plant("4", 30, 24)
+    worker.advance(0.25)  # 6 ticks, 12 steps: grown for 8 and resting
+    _, seq = worker.latest()
+    worker.advance(1.0)
+    assert worker.latest()[1] == seq  # the drawing side's caches keyed on it hold
+    worker.damage(np.ones((48, 64), bool))
+    worker.advance(1 / 24)
+    assert worker.latest()[1] == seq + 1

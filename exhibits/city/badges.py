@@ -108,7 +108,8 @@ class Badges:
         self.icon_px, self.pictos, self.palette = icon_px, pictos, palette
         self.screen_h, self.texts, self.sprites = screen_h, texts, sprites
         self._icons: dict[tuple, pygame.Surface] = {}
-        self._model_icons: tuple[int, dict[int, pygame.Surface]] = (-1, {})
+        # landmark -> (atlas frame id, its slot's premultiplied cells, the scaled icon)
+        self._model_icons: dict[int, tuple[int, np.ndarray, pygame.Surface]] = {}
 
     def hit(self, px: float, py: float, found: dict[int, Found]) -> int | None:
         """The badge of a discovered landmark under ``(px, py)``."""
@@ -126,17 +127,20 @@ class Badges:
             if frame is None:
                 return None
             atlas, fid = frame
-            cached_id, icons = self._model_icons
-            if cached_id != fid:
-                icons = {}
-                self._model_icons = (fid, icons)
-            surf = icons.get(i)
-            if surf is None:
-                rgba = np.ascontiguousarray(pictos.slot(atlas, i))
-                small = pygame.image.frombuffer(rgba.tobytes(), (SLOT, SLOT), "RGBA")
-                size = int(self.icon_px * SLOT / 32)  # the 32-cell pictogram fills icon_px
-                surf = pygame.transform.smoothscale(small, (size, size))
-                icons[i] = surf
+            cached = self._model_icons.get(i)
+            if cached is not None and cached[0] == fid:
+                return cached[2]
+            raw = atlas[:, i * SLOT:(i + 1) * SLOT]
+            if cached is not None and np.array_equal(cached[1], raw):
+                # A new atlas frame, but this slot did not change (its pictogram rests while
+                # another grows): keep the scaled icon (~0.1 ms to compare vs ~1 ms to rescale).
+                self._model_icons[i] = (fid, cached[1], cached[2])
+                return cached[2]
+            rgba = np.ascontiguousarray(pictos.slot(atlas, i))
+            small = pygame.image.frombuffer(rgba.tobytes(), (SLOT, SLOT), "RGBA")
+            size = int(self.icon_px * SLOT / 32)  # the 32-cell pictogram fills icon_px
+            surf = pygame.transform.smoothscale(small, (size, size))
+            self._model_icons[i] = (fid, raw.copy(), surf)
             return surf
         step = max(1, min(16, int(round(grow * 16))))  # 16 sizes, cached
         key = (i, step)
