@@ -175,6 +175,22 @@ def test_training_is_deterministic_and_resumable(tmp_path):
         assert torch.equal(sd[0][k], sd[2][k]), f"resume differs: {k}"
 
 
+def test_more_fresh_seeds_per_batch_and_checkpoints_from_before_the_option(tmp_path):
+    torch.set_num_threads(1)
+    dev = torch.device("cpu")
+    cfg = tiny_config(batch=4, seeds=3, damage_n=3)
+    train(cfg, tmp_path / "s.pt", tmp_path / "s.ckpt", dev, False, ckpt_every=2, run_eval=False)
+    assert NCA.load(tmp_path / "s.pt").w2.weight.abs().sum() > 0  # it trained
+    # a checkpoint written before ``seeds`` existed resumes (it ran with the default, 1)
+    old = tiny_config()
+    train(old, tmp_path / "o.pt", tmp_path / "o.ckpt", dev, False, ckpt_every=2, run_eval=False)
+    blob = torch.load(tmp_path / "o.ckpt", weights_only=False)
+    del blob["config"]["seeds"]
+    torch.save(blob, tmp_path / "o.ckpt")
+    prov = train(old, tmp_path / "r.pt", tmp_path / "o.ckpt", dev, True, run_eval=False)
+    assert prov["config"]["iterations"] == 4
+
+
 def test_training_can_start_from_earlier_weights(tmp_path):
     torch.set_num_threads(1)
     cfg = tiny_config(iterations=1)
