@@ -85,3 +85,30 @@ def test_threaded_nca_and_field_workers_start_answer_and_stop():
     finally:
         ex.leave()
     assert ex.planting.garden is None and not garden.worker.running
+
+
+def test_a_digit_left_too_small_to_heal_is_cleared_and_grows_again_from_its_seed():
+    """Most of a grown digit kept erased (a remnant the grower cannot heal from, as an NCA's
+    small remnant may rest as a blob): after STUNTED_RESEED_S it is cleared and re-seeded, and
+    grows whole again."""
+    import numpy as np
+    from test_numbers import numbers
+
+    from exhibits.numbers.planting import STUNTED, STUNTED_RESEED_S
+
+    with numbers(tap(1.5, (0.3, 0.3))) as pilot:
+        pilot.advance_to(4.0)
+        planting = pilot.exhibit.planting
+        (d,) = visitor_digits(pilot.exhibit)
+        x0, y0, x1, y1 = d.box
+        mask = np.zeros(planting.garden.shape, bool)
+        mask[y0 + (y1 - y0) // 4:y1, x0:x1] = True  # all but the top quarter, every frame
+        start = pilot.now
+        while pilot.now < start + STUNTED_RESEED_S + 1.0 and d.flash_t < start:
+            planting.garden.damage(mask)
+            pilot.frame()
+        assert start + STUNTED_RESEED_S - 0.1 <= d.flash_t <= start + STUNTED_RESEED_S + 1.0
+        assert d.alive_cells < STUNTED * planting._glyph_cells(d.value)
+        pilot.run(4.0)  # nothing erases it now: it grows back from its seed
+        assert d.alive_cells >= 0.8 * planting._glyph_cells(d.value)
+        assert d.stunted_since is None

@@ -65,6 +65,7 @@ class Digit:
     fade_t: float | None = None
     alive_cells: int = 0
     empty_since: float | None = None
+    stunted_since: float | None = None
     flash_t: float = 0.0
 
 

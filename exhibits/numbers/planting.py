@@ -8,7 +8,9 @@ itself, is the next of the sequence.
 Rules: a seed planted on a living digit moves to the nearest free place within
 ``NUDGE_CELLS`` (digits never grow into each other); with no room there it replaces the digits
 it covers. Beyond ``max_digits`` the oldest fades out over :data:`FADE_S`. A digit wiped out
-completely re-seeds itself after :data:`EMPTY_RESEED_S`.
+completely re-seeds itself after :data:`EMPTY_RESEED_S`; one left with too little of itself to
+heal (fewer living cells than :data:`STUNTED` of its glyph's for :data:`STUNTED_RESEED_S`: an NCA
+may turn a small remnant into a resting blob) is cleared and grows again from its seed.
 
 Growers: trained weights (``models/weights/nca_digits.pt``) → the NCA (on a worker thread, or
 inline on a simulated clock); no weights, a bad file, a model error or safe mode → plain glyphs
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from exhibits.kit import leave_a_core
-from exhibits.numbers.growth import Garden
+from exhibits.numbers.growth import TARGET_CELLS, Garden
 from exhibits.numbers.layout import (
     HALF,
     NUDGE_CELLS,
@@ -42,6 +44,11 @@ from exhibits.numbers.settings import NumbersSettings
 
 FADE_S = 1.2  # an old digit fades out over this long
 EMPTY_RESEED_S = 1.0  # a digit with no living cells this long is re-seeded
+# A digit with fewer living cells than this share of its glyph's, for STUNTED_RESEED_S, is cleared
+# and re-seeded. A whole digit has ~1-1.3x its glyph's cells, one under a walker about half; 5 s
+# is a regrow (~2 s) plus the time a healed digit takes to settle and rest (~3.3 s).
+STUNTED = 0.35
+STUNTED_RESEED_S = 5.0
 
 
 class Planting:
@@ -68,6 +75,7 @@ class Planting:
         self.ledger: DayLedger | None = None
         self.garden: Garden | None = None
         self.kind = "glyphs"  # "nca" or "glyphs": what grows the digits now
+        self._glyph_counts: dict[int, int] = {}  # digit -> its glyph's cells (alpha > 0.1)
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, *, model: Any, weights: Any, threaded: bool) -> None:
@@ -233,6 +241,7 @@ class Planting:
                 continue
             x0, y0, x1, y1 = d.box
             d.alive_cells = int(np.count_nonzero(alpha[y0:y1, x0:x1] > 26))
+            self._check_stunted(d, t)
             if d.alive_cells >= 3 or t - d.born_t < 0.5:
                 d.empty_since = None
                 continue
@@ -242,6 +251,29 @@ class Planting:
                 d.empty_since = None
                 d.flash_t = t
                 self.garden.plant(str(d.value), d.cx, d.cy)
+
+    def _check_stunted(self, d: Digit, t: float) -> None:
+        """Clear and re-seed ``d`` when it has stayed too small to heal (see the module)."""
+        grown = t - d.born_t >= self.settings.growth_s
+        if not grown or d.alive_cells < 3 or d.alive_cells >= STUNTED * self._glyph_cells(d.value):
+            d.stunted_since = None  # growing, wiped out (re-seeded below) or whole enough
+            return
+        if d.stunted_since is None:
+            d.stunted_since = t
+        elif t - d.stunted_since >= STUNTED_RESEED_S:
+            d.stunted_since = None
+            d.flash_t = t
+            self.garden.remove(self._box_mask(d))  # the remnant goes; the seed starts afresh
+            self.garden.plant(str(d.value), d.cx, d.cy)
+
+    def _glyph_cells(self, value: int) -> int:
+        """Cells of digit ``value``'s glyph with alpha > 0.1 (what a whole digit covers)."""
+        if value not in self._glyph_counts:
+            from models.targets import render_digit  # PIL + numpy only
+
+            self._glyph_counts[value] = int((render_digit(str(value), TARGET_CELLS)[3] > 0.1)
+                                            .sum())
+        return self._glyph_counts[value]
 
     @property
     def next_index(self) -> int:
