@@ -76,8 +76,9 @@ def run(a: argparse.Namespace) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     living = device.type == "cpu" if a.living is None else a.living
+    seeds = a.seeds if a.seeds is not None else max(1, a.batch * 3 // 8)
     base = TrainConfig(targets=a.model, seed=a.seed, batch=a.batch, pool=a.pool, lr=a.lr,
-                       lr_end=a.lr_end, living=living, iterations=1)
+                       lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -120,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--lr", type=float, default=1e-3)
     r.add_argument("--lr-end", type=float, default=3e-5)
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--grid", type=int, default=56,
+                   help="training grid, cells per side (default 56, as the CPU attempts)")
+    r.add_argument("--seeds", type=int, default=None,
+                   help="fresh seeds per batch (default 3/8 of it: the CPU recipe's share)")
     r.add_argument("--device", default=None)
     r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                    help="living-cell step (default: on for the CPU, dense on a GPU)")
