@@ -65,7 +65,8 @@ ship-models: venv
 	@mkdir -p models/weights; status=0; for t in $(MODELS); do \
 	  if $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
 	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
-	    echo "shipped $$t"; \
+	    echo "shipped $$t: now regenerate its goldens and look at them:" \
+	         "$(PY) -m pytest tests/test_nca_goldens.py --update-goldens"; \
 	  else echo "NOT shipped: $$t misses the quality bar (see above)"; status=1; fi; \
 	done; exit $$status
 
