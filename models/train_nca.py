@@ -72,6 +72,7 @@ class TrainConfig:
     # for thousands of steps; the exhibits rest a settled pattern (models.catalog.NCA_REST_AFTER),
     # so more of the batch may go to what the bar measures: growing from one cell in 96 steps.
     seeds: int = 1
+    half_planes: float = 0.5  # share of the damage that erases a half-plane (else a circle)
 
 
 def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
@@ -90,15 +91,16 @@ def pad_targets(t: np.ndarray, grid: int) -> torch.Tensor:
 
 
 def damage_masks(n: int, grid: int, size: int, generator: torch.Generator,
-                 device: torch.device) -> torch.Tensor:
-    """(n, 1, grid, grid) float keep-masks (0 = erased): random circles or half-planes."""
+                 device: torch.device, half_planes: float = 0.5) -> torch.Tensor:
+    """(n, 1, grid, grid) float keep-masks (0 = erased): random circles, or with probability
+    ``half_planes`` half-planes (the quality bar's regrow test erases a half-plane)."""
     ys, xs = torch.meshgrid(torch.arange(grid, device=device, dtype=torch.float32),
                             torch.arange(grid, device=device, dtype=torch.float32), indexing="ij")
     u = torch.rand(n, 5, generator=generator, device=device)
     c = grid / 2
     keep = torch.ones(n, 1, grid, grid, device=device)
     for i in range(n):
-        if u[i, 0] < 0.5:  # circle somewhere over the pattern
+        if u[i, 0] < 1.0 - half_planes:  # circle somewhere over the pattern
             cx = c + (u[i, 1] - 0.5) * size
             cy = c + (u[i, 2] - 0.5) * size
             r = size * (0.1 + 0.3 * u[i, 3])
@@ -193,7 +195,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             x[:n_seed] = model.seed(bk[:n_seed], cfg.grid)
             n_dmg = min(cfg.damage_n, cfg.batch - n_seed)  # never a fresh seed
             if it >= cfg.damage_after and n_dmg > 0:
-                x[-n_dmg:] *= damage_masks(n_dmg, cfg.grid, cfg.target_size, gen, device)
+                x[-n_dmg:] *= damage_masks(n_dmg, cfg.grid, cfg.target_size, gen, device,
+                                           cfg.half_planes)
         steps = int(torch.randint(cfg.steps_min, cfg.steps_max + 1, (1,), generator=gen,
                                   device=device)[0])
         y = model(x, steps, gen, living=cfg.living)

@@ -176,16 +176,22 @@ def test_training_is_deterministic_and_resumable(tmp_path):
 
 
 def test_more_fresh_seeds_per_batch_and_checkpoints_from_before_the_option(tmp_path):
+    from models.train_nca import damage_masks
+
+    g = torch.Generator().manual_seed(0)
+    halves = damage_masks(6, 40, 32, g, torch.device("cpu"), half_planes=1.0)
+    erased = (halves[:, 0] == 0).float().mean(dim=(1, 2))
+    assert bool(((erased > 0.3) & (erased < 0.7)).all())  # every one a half-plane near the centre
     torch.set_num_threads(1)
     dev = torch.device("cpu")
-    cfg = tiny_config(batch=4, seeds=3, damage_n=3)
+    cfg = tiny_config(batch=4, seeds=3, damage_n=3, half_planes=1.0)
     train(cfg, tmp_path / "s.pt", tmp_path / "s.ckpt", dev, False, ckpt_every=2, run_eval=False)
     assert NCA.load(tmp_path / "s.pt").w2.weight.abs().sum() > 0  # it trained
-    # a checkpoint written before ``seeds`` existed resumes (it ran with the default, 1)
+    # a checkpoint written before ``seeds`` and ``half_planes`` existed resumes (with defaults)
     old = tiny_config()
     train(old, tmp_path / "o.pt", tmp_path / "o.ckpt", dev, False, ckpt_every=2, run_eval=False)
     blob = torch.load(tmp_path / "o.ckpt", weights_only=False)
-    del blob["config"]["seeds"]
+    del blob["config"]["seeds"], blob["config"]["half_planes"]
     torch.save(blob, tmp_path / "o.ckpt")
     prov = train(old, tmp_path / "r.pt", tmp_path / "o.ckpt", dev, True, run_eval=False)
     assert prov["config"]["iterations"] == 4
