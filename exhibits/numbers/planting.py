@@ -51,6 +51,22 @@ STUNTED = 0.35
 STUNTED_RESEED_S = 5.0
 
 
+def _held(d: Digit, since: str, holds: bool, t: float, seconds: float) -> bool:
+    """True once ``holds`` has been true for ``seconds`` on end; ``d.<since>`` (a time or None)
+    remembers when it started, and starts over after it fires or when ``holds`` is false."""
+    if not holds:
+        setattr(d, since, None)
+        return False
+    start = getattr(d, since)
+    if start is None:
+        setattr(d, since, t)
+        return False
+    if t - start >= seconds:
+        setattr(d, since, None)
+        return True
+    return False
+
+
 class Planting:
     """The digits on screen and what grows them; see the module docstring.
 
@@ -231,7 +247,8 @@ class Planting:
         return grown
 
     def census(self, t: float) -> None:
-        """Count living cells per digit from the newest frame; re-seed digits wiped out."""
+        """Count living cells per digit from the newest frame; re-seed digits wiped out or left
+        too small to heal."""
         if self.garden is None or not self.digits:
             return
         frame, _ = self.garden.latest()
@@ -241,30 +258,21 @@ class Planting:
                 continue
             x0, y0, x1, y1 = d.box
             d.alive_cells = int(np.count_nonzero(alpha[y0:y1, x0:x1] > 26))
-            self._check_stunted(d, t)
-            if d.alive_cells >= 3 or t - d.born_t < 0.5:
-                d.empty_since = None
-                continue
-            if d.empty_since is None:
-                d.empty_since = t
-            elif t - d.empty_since >= EMPTY_RESEED_S:
-                d.empty_since = None
-                d.flash_t = t
-                self.garden.plant(str(d.value), d.cx, d.cy)
+            grown = t - d.born_t >= self.settings.growth_s
+            # too little of itself to heal (a wiped-out digit is the empty case below)
+            stunted = grown and 3 <= d.alive_cells < STUNTED * self._glyph_cells(d.value)
+            if _held(d, "stunted_since", stunted, t, STUNTED_RESEED_S):
+                self._reseed(d, t, clear=True)
+            empty = d.alive_cells < 3 and t - d.born_t >= 0.5
+            if _held(d, "empty_since", empty, t, EMPTY_RESEED_S):
+                self._reseed(d, t)
 
-    def _check_stunted(self, d: Digit, t: float) -> None:
-        """Clear and re-seed ``d`` when it has stayed too small to heal (see the module)."""
-        grown = t - d.born_t >= self.settings.growth_s
-        if not grown or d.alive_cells < 3 or d.alive_cells >= STUNTED * self._glyph_cells(d.value):
-            d.stunted_since = None  # growing, wiped out (re-seeded below) or whole enough
-            return
-        if d.stunted_since is None:
-            d.stunted_since = t
-        elif t - d.stunted_since >= STUNTED_RESEED_S:
-            d.stunted_since = None
-            d.flash_t = t
+    def _reseed(self, d: Digit, t: float, clear: bool = False) -> None:
+        """Plant ``d``'s seed again (flashing it); ``clear`` first erases what is left of it."""
+        d.flash_t = t
+        if clear:
             self.garden.remove(self._box_mask(d))  # the remnant goes; the seed starts afresh
-            self.garden.plant(str(d.value), d.cx, d.cy)
+        self.garden.plant(str(d.value), d.cx, d.cy)
 
     def _glyph_cells(self, value: int) -> int:
         """Cells of digit ``value``'s glyph with alpha > 0.1 (what a whole digit covers)."""
