@@ -37,7 +37,7 @@ unknown target keys raise ``KeyError`` naming the known keys.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -238,6 +238,41 @@ class NCA(nn.Module):
         for _ in range(steps):
             x = self.step(x, generator, fire_rate, living)
         return x
+
+    # -- growth of the model itself ---------------------------------------------------------
+    def widened(self, channels: int, generator: torch.Generator | None = None,
+                scale: float = 1e-3) -> NCA:
+        """A copy with ``channels`` state channels (more free hidden ones) that computes the same.
+
+        Why: to test whether state capacity limits the model (ten targets share 8 free hidden
+        channels where the paper grows one target with 12) without retraining from scratch.
+        Function-preserving (Net2Net-style): the new hidden channels sit between the old free
+        ones and the genome; the first layer's weights reading them are zero, so RGBA and every
+        old channel follow exactly the old trajectory for the same random draws. The second
+        layer's rows writing them are small random (uniform ±``scale``, from ``generator``), so the
+        new channels carry values and the first layer gets gradients for them from the first
+        training step (with both sides zero they would stay dead).
+        Raises ``ValueError`` unless ``channels`` > the current count.
+        """
+        old = self.config
+        if channels <= old.channels:
+            raise ValueError(f"widen to more than {old.channels} channels, got {channels}")
+        cfg = replace(old, channels=channels)
+        wide = NCA(cfg).to(self.codes.device)
+        added = channels - old.channels
+        # old channel c -> new index: free channels keep theirs, the genome moves up by `added`
+        idx = torch.tensor([c if c < old.free else c + added for c in range(old.channels)])
+        cols = (3 * idx[:, None] + torch.arange(3)).reshape(-1)  # perception column 3c + filter
+        g = generator if generator is not None else torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            wide.w1.weight.zero_()
+            wide.w1.weight[:, cols.to(wide.w1.weight.device)] = self.w1.weight
+            wide.w1.bias.copy_(self.w1.bias)
+            wide.w2.weight.zero_()
+            wide.w2.weight[:old.free] = self.w2.weight
+            new = (torch.rand(added, old.hidden, generator=g) * 2 - 1) * scale
+            wide.w2.weight[old.free:, :, 0, 0] = new.to(wide.w2.weight.device)
+        return wide.train(self.training)
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path, extra: dict | None = None) -> None:

@@ -78,7 +78,8 @@ def run(a: argparse.Namespace) -> int:
     living = device.type == "cpu" if a.living is None else a.living
     seeds = a.seeds if a.seeds is not None else max(1, a.batch * 3 // 8)
     base = TrainConfig(targets=a.model, seed=a.seed, batch=a.batch, pool=a.pool, lr=a.lr,
-                       lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds)
+                       lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds,
+                       channels=a.channels)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="training grid, cells per side (default 56, as the CPU attempts)")
     r.add_argument("--seeds", type=int, default=None,
                    help="fresh seeds per batch (default 3/8 of it: the CPU recipe's share)")
+    r.add_argument("--channels", type=int, default=16,
+                   help="state channels (default 16); more widens narrower --init weights")
     r.add_argument("--device", default=None)
     r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                    help="living-cell step (default: on for the CPU, dense on a GPU)")

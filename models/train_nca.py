@@ -16,7 +16,8 @@ Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
 
 Deterministic for a seed (one ``torch.Generator`` for every draw; 1 CPU thread by default); uses
 CUDA when present unless ``--device cpu``. ``--init WEIGHTS`` continues from earlier weights with a
-fresh pool and schedule (the provenance records the starting file's sha256).
+fresh pool and schedule (the provenance records the starting file's sha256); with ``--channels``
+above its count the starting model is widened first, computing the same (:meth:`NCA.widened`).
 
 Writes ``OUT`` (weights, ~40 KB), ``OUT`` with ``.provenance.json`` (script, commit, config, seed,
 device, torch version, duration, final and per-target loss, eval numbers), and a checkpoint every
@@ -45,7 +46,7 @@ import numpy as np
 import torch
 
 from models.catalog import NCA_MODELS, list_targets, weights_path
-from models.nca import NCA, NCAConfig
+from models.nca import CHANNELS, NCA, NCAConfig
 from models.targets import font_info, render_targets
 
 
@@ -65,6 +66,9 @@ class TrainConfig:
     grid: int = 40
     target_size: int = 32
     hidden: int = 192
+    # state channels (RGBA + free hidden + 4 genome); ``--init`` with fewer widens that model
+    # (NCA.widened: same function, room to learn more)
+    channels: int = CHANNELS
     fire_rate: float = 0.5
     overflow: float = 1.0  # weight of the penalty on states outside [-2, 2] (isotropic-NCA)
     living: bool = True  # update only living, firing cells (same math, ~2-3x faster on CPU)
@@ -132,8 +136,9 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
           init: Path | None = None, targets_given: np.ndarray | None = None) -> dict:
     """Train, write ``out`` and its provenance, return the provenance dict.
 
-    ``init``: start from these weights (same targets and architecture) instead of a fresh model,
-    to continue training shipped weights with a new schedule (fine-tuning).
+    ``init``: start from these weights (same targets and architecture, or fewer channels: then
+    widened to ``cfg.channels``) instead of a fresh model, to continue training shipped weights
+    with a new schedule (fine-tuning).
     ``targets_given``: the (K, 4, size, size) targets as rendered on another machine (the GPU
     one-shot, :mod:`models.train_gpu`, where our font is not installed); default: render here.
     """
@@ -144,18 +149,21 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     targets = targets.to(device)
     k_n = len(keys)
     ncfg = NCAConfig(targets=keys, hidden=cfg.hidden, fire_rate=cfg.fire_rate,
-                     target_size=cfg.target_size, grid=cfg.grid)
+                     target_size=cfg.target_size, grid=cfg.grid, channels=cfg.channels)
     model = NCA(ncfg, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
     init_info = None
     if init is not None:
         start = NCA.load(init)
+        from_channels = start.config.channels
+        if start.config.channels < ncfg.channels:  # capacity A/B: same function, more room
+            start = start.widened(ncfg.channels, torch.Generator().manual_seed(cfg.seed))
         # The training grid is not part of the weights: a model may continue on a wider grid
         # (e.g. to see, and unlearn, growth past the old grid's edge).
         if replace(start.config, grid=ncfg.grid) != ncfg:
             sys.exit(f"--init {init}: its config {start.config} differs from {ncfg}")
         model.load_state_dict(start.state_dict())
         init_info = {"path": str(init), "sha256": hashlib.sha256(init.read_bytes()).hexdigest(),
-                     "grid": start.config.grid}
+                     "grid": start.config.grid, "channels": from_channels}
         if provenance_path(init).is_file():  # the chain of runs behind the starting weights
             init_info["provenance"] = json.loads(provenance_path(init).read_text())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)

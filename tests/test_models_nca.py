@@ -216,6 +216,33 @@ def test_training_can_start_from_earlier_weights(tmp_path):
     assert again["total_duration_s"] >= again["duration_s"]
 
 
+def test_a_widened_model_computes_the_same_and_trains_its_new_channels(tmp_path):
+    model = random_model()
+    wide = model.widened(20, torch.Generator().manual_seed(1))
+    assert wide.config.channels == 20 and wide.config.free == 16
+    with pytest.raises(ValueError, match="more than 16"):
+        model.widened(16)
+    with torch.no_grad():  # dense: RGBA, old hidden and genome follow the same trajectory
+        a = model(model.seed(torch.arange(3), 40), 30, torch.Generator().manual_seed(4))
+        b = wide(wide.seed(torch.arange(3), 40), 30, torch.Generator().manual_seed(4))
+    assert torch.equal(a[:, :12], b[:, :12]) and torch.equal(a[:, 12:], b[:, 16:])
+    assert b[:, 12:16].abs().amax() > 0  # the new channels carry values (so they can learn)
+    canvases = [NCACanvas(m, 48, 40, seed=2) for m in (model, wide)]  # the exhibit's path
+    for c in canvases:
+        c.plant("6", 20, 20)
+        c.step(25)
+    torch.testing.assert_close(canvases[0].x[:4], canvases[1].x[:4])
+    # training from narrower weights widens them and records where they came from
+    torch.set_num_threads(1)
+    model.save(tmp_path / "narrow.pt")
+    prov = train(tiny_config(iterations=2, channels=20), tmp_path / "w.pt", tmp_path / "w.ckpt",
+                 torch.device("cpu"), False, run_eval=False, init=tmp_path / "narrow.pt")
+    assert prov["init_from"]["channels"] == 16
+    trained = NCA.load(tmp_path / "w.pt")
+    assert trained.config.channels == 20
+    assert trained.w1.weight[:, 36:48].abs().amax() > 0  # it reads the new channels now
+
+
 def test_eval_reports_every_target_and_fails_an_untrained_model():
     res = evaluate(random_model(), targets=["1", "2"], trials=2, grow_steps=4, regrow_steps=4,
                    stable_steps=8)
