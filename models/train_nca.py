@@ -9,7 +9,7 @@ Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
 - a sample pool (default 1024 states, each with its target index); every iteration draws a batch,
   replaces its highest-loss sample (its ``seeds`` worst) with a fresh seed (targets take turns)
   and damages the ``damage_n`` lowest-loss samples (a random circle or a random half-plane
-  through the pattern);
+  through the pattern); with ``max_age`` a sample older than that many steps is reseeded too;
 - the batch is run ``steps_min``…``steps_max`` steps, loss = per-pixel RGBA MSE on the whole grid,
   Adam with per-parameter gradient normalisation, cosine lr decay ``lr`` -> ``lr_end``;
 - results go back into the pool.
@@ -77,6 +77,12 @@ class TrainConfig:
     # so more of the batch may go to what the bar measures: growing from one cell in 96 steps.
     seeds: int = 1
     half_planes: float = 0.5  # share of the damage that erases a half-plane (else a circle)
+    # Steps a pool sample may live (0 = forever, the notebook's pool). The exhibits rest a pattern
+    # 160 steps after its seed or last damage, so they never ask one to persist for thousands of
+    # steps; training that persistence makes mature cells slow to change (a damaged digit starts
+    # regrowing ~30 steps late). With a max age the batch is spent on what the exhibit runs:
+    # growing, and regrowing a young pattern.
+    max_age: int = 0
 
 
 def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
@@ -169,6 +175,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     pool_k = torch.arange(cfg.pool, device=device) % k_n
+    pool_age = torch.zeros(cfg.pool, dtype=torch.long, device=device)  # steps since seeded
     with torch.no_grad():
         pool = model.seed(pool_k, cfg.grid)
     start_it, elapsed, history = 0, 0.0, []
@@ -181,6 +188,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         model.load_state_dict(blob["model"])
         opt.load_state_dict(blob["opt"])
         pool, pool_k = blob["pool"].to(device), blob["pool_k"].to(device)
+        if "pool_age" in blob:  # checkpoints from before max_age kept no ages (it was off)
+            pool_age = blob["pool_age"].to(device)
         gen.set_state(blob["gen"])
         start_it, elapsed, history = blob["it"], blob["elapsed"], blob["history"]
         ema = blob["ema"]
@@ -192,15 +201,20 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         for g in opt.param_groups:
             g["lr"] = lr_at(cfg, it)
         idx = torch.randperm(cfg.pool, generator=gen, device=device)[: cfg.batch]
-        x, bk = pool[idx].clone(), pool_k[idx].clone()
+        x, bk, age = pool[idx].clone(), pool_k[idx].clone(), pool_age[idx].clone()
         with torch.no_grad():
             per = ((x[:, :4] - targets[bk]) ** 2).mean(dim=(1, 2, 3))
+            if cfg.max_age:  # samples past their age sort first: they are reseeded below
+                per = torch.where(age >= cfg.max_age, per + 1e3, per)
             order = per.argsort(descending=True)
-            x, bk = x[order], bk[order]
-            # replace the worst with fresh seeds; targets take turns so none is starved
+            x, bk, age = x[order], bk[order], age[order]
+            # replace the worst (and any too old) with fresh seeds; targets take turns
             n_seed = max(1, min(cfg.seeds, cfg.batch))
+            if cfg.max_age:
+                n_seed = max(n_seed, min(int((age >= cfg.max_age).sum()), cfg.batch - 1))
             bk[:n_seed] = (it * n_seed + torch.arange(n_seed, device=device)) % k_n
             x[:n_seed] = model.seed(bk[:n_seed], cfg.grid)
+            age[:n_seed] = 0
             n_dmg = min(cfg.damage_n, cfg.batch - n_seed)  # never a fresh seed
             if it >= cfg.damage_after and n_dmg > 0:
                 x[-n_dmg:] *= damage_masks(n_dmg, cfg.grid, cfg.target_size, gen, device,
@@ -220,7 +234,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
                     p.grad /= p.grad.norm() + 1e-8
         opt.step()
         with torch.no_grad():
-            pool[idx], pool_k[idx] = y.detach(), bk
+            pool[idx], pool_k[idx], pool_age[idx] = y.detach(), bk, age + steps
             for k, v in zip(bk.tolist(), per.detach().cpu().tolist(), strict=True):
                 ema[k] = v if math.isnan(ema[k]) else 0.9 * ema[k] + 0.1 * v
         history.append(float(loss.detach()))
@@ -240,7 +254,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             tmp = ckpt.with_suffix(".tmp")
             torch.save({"config": asdict(cfg), "model": model.state_dict(),
                         "opt": opt.state_dict(), "pool": pool.cpu(), "pool_k": pool_k.cpu(),
-                        "gen": gen.get_state(), "it": done, "elapsed": time.time() - t_start,
+                        "pool_age": pool_age.cpu(), "gen": gen.get_state(), "it": done,
+                        "elapsed": time.time() - t_start,
                         "history": history, "ema": ema}, tmp)
             os.replace(tmp, ckpt)
             model.save(ckpt.with_suffix(".weights.pt"))  # latest weights, for a quick look

@@ -197,6 +197,27 @@ def test_more_fresh_seeds_per_batch_and_checkpoints_from_before_the_option(tmp_p
     assert prov["config"]["iterations"] == 4
 
 
+def test_a_max_age_keeps_the_pool_young(tmp_path):
+    torch.set_num_threads(1)
+    dev = torch.device("cpu")
+    # pool 8 = batch 8: every sample runs every iteration, so ages are exact
+    cfg = tiny_config(iterations=6, batch=8, pool=8, seeds=1, max_age=10)
+    train(cfg, tmp_path / "y.pt", tmp_path / "y.ckpt", dev, False, ckpt_every=3, run_eval=False)
+    blob = torch.load(tmp_path / "y.ckpt", weights_only=False)  # after iteration 3
+    ages = blob["pool_age"]
+    assert int(ages.max()) < 10 + cfg.steps_max  # past 10 steps a sample is reseeded
+    assert int(ages.min()) >= cfg.steps_min  # every sample ran this iteration
+    forever = tiny_config(iterations=6, batch=8, pool=8, seeds=1)
+    train(forever, tmp_path / "f.pt", tmp_path / "f.ckpt", dev, False, ckpt_every=3,
+          run_eval=False)
+    assert int(torch.load(tmp_path / "f.ckpt", weights_only=False)["pool_age"].max()) >= 3 * 4
+    # a checkpoint from before ages were kept resumes
+    del blob["pool_age"]
+    torch.save(blob, tmp_path / "y.ckpt")
+    assert train(cfg, tmp_path / "z.pt", tmp_path / "y.ckpt", dev, True,
+                 run_eval=False)["config"]["max_age"] == 10
+
+
 def test_training_can_start_from_earlier_weights(tmp_path):
     torch.set_num_threads(1)
     cfg = tiny_config(iterations=1)
