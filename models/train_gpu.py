@@ -79,7 +79,7 @@ def run(a: argparse.Namespace) -> int:
     seeds = a.seeds if a.seeds is not None else max(1, a.batch * 3 // 8)
     base = TrainConfig(targets=a.model, seed=a.seed, batch=a.batch, pool=a.pool, lr=a.lr,
                        lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds,
-                       channels=a.channels)
+                       channels=a.channels, max_age=a.max_age)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="fresh seeds per batch (default 3/8 of it: the CPU recipe's share)")
     r.add_argument("--channels", type=int, default=16,
                    help="state channels (default 16); more widens narrower --init weights")
+    r.add_argument("--max-age", type=int, default=0,
+                   help="reseed pool samples older than this many steps (default 0: never)")
     r.add_argument("--device", default=None)
     r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                    help="living-cell step (default: on for the CPU, dense on a GPU)")
