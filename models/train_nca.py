@@ -79,9 +79,9 @@ class TrainConfig:
     half_planes: float = 0.5  # share of the damage that erases a half-plane (else a circle)
     # Steps a pool sample may live (0 = forever, the notebook's pool). The exhibits rest a pattern
     # 160 steps after its seed or last damage, so they never ask one to persist for thousands of
-    # steps; training that persistence makes mature cells slow to change (a damaged digit starts
-    # regrowing ~30 steps late). With a max age the batch is spent on what the exhibit runs:
-    # growing, and regrowing a young pattern.
+    # steps. With a max age the batch is spent on what the exhibit runs: growing, and regrowing a
+    # young pattern. (Tried because a damaged digit starts regrowing ~30 steps late, which may be
+    # trained persistence; 1,600 fine-tuning iterations with 320 did not shorten that delay.)
     max_age: int = 0
 
 
@@ -161,7 +161,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
     if init is not None:
         start = NCA.load(init)
         from_channels = start.config.channels
-        if start.config.channels < ncfg.channels:  # capacity A/B: same function, more room
+        if from_channels < ncfg.channels:  # capacity A/B: same function, more room
             start = start.widened(ncfg.channels, torch.Generator().manual_seed(cfg.seed))
         # The training grid is not part of the weights: a model may continue on a wider grid
         # (e.g. to see, and unlearn, growth past the old grid's edge).
@@ -204,14 +204,12 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         x, bk, age = pool[idx].clone(), pool_k[idx].clone(), pool_age[idx].clone()
         with torch.no_grad():
             per = ((x[:, :4] - targets[bk]) ** 2).mean(dim=(1, 2, 3))
-            if cfg.max_age:  # samples past their age sort first: they are reseeded below
-                per = torch.where(age >= cfg.max_age, per + 1e3, per)
-            order = per.argsort(descending=True)
+            too_old = age >= cfg.max_age if cfg.max_age else torch.zeros_like(age, dtype=bool)
+            # the worst sort first, and samples past their age before them
+            order = torch.where(too_old, per + 1e3, per).argsort(descending=True)
             x, bk, age = x[order], bk[order], age[order]
-            # replace the worst (and any too old) with fresh seeds; targets take turns
-            n_seed = max(1, min(cfg.seeds, cfg.batch))
-            if cfg.max_age:
-                n_seed = max(n_seed, min(int((age >= cfg.max_age).sum()), cfg.batch - 1))
+            # replace those with fresh seeds (at least ``seeds``); targets take turns
+            n_seed = max(1, min(cfg.seeds, cfg.batch), min(int(too_old.sum()), cfg.batch - 1))
             bk[:n_seed] = (it * n_seed + torch.arange(n_seed, device=device)) % k_n
             x[:n_seed] = model.seed(bk[:n_seed], cfg.grid)
             age[:n_seed] = 0
