@@ -77,9 +77,11 @@ def run(a: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     living = device.type == "cpu" if a.living is None else a.living
     seeds = a.seeds if a.seeds is not None else max(1, a.batch * 3 // 8)
+    damage_n = a.damage_n if a.damage_n is not None else max(1, a.batch * 3 // 8)
     base = TrainConfig(targets=a.model, seed=a.seed, batch=a.batch, pool=a.pool, lr=a.lr,
                        lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds,
-                       channels=a.channels, max_age=a.max_age)
+                       channels=a.channels, max_age=a.max_age, damage_n=damage_n,
+                       half_planes=a.half_planes, rank_by_target=a.rank_by_target)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -130,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="state channels (default 16); more widens narrower --init weights")
     r.add_argument("--max-age", type=int, default=0,
                    help="reseed pool samples older than this many steps (default 0: never)")
+    r.add_argument("--damage-n", type=int, default=None,
+                   help="damaged samples per batch (default 3/8 of it: the CPU recipe's 3 of 8)")
+    r.add_argument("--half-planes", type=float, default=0.5,
+                   help="share of the damage that erases a half-plane (default 0.5)")
+    r.add_argument("--rank-by-target", action="store_true",
+                   help="rank the batch against each target's running loss (train_nca's flag)")
     r.add_argument("--device", default=None)
     r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                    help="living-cell step (default: on for the CPU, dense on a GPU)")

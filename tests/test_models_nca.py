@@ -12,7 +12,7 @@ import torch
 from models.catalog import list_targets, weights_path
 from models.eval_nca import LIMITS, TESTS, blur_bars, evaluate, shift_mse, window_targets
 from models.nca import NCA, NCACanvas, NCAConfig
-from models.train_nca import TrainConfig, padded_targets, provenance_path, train
+from models.train_nca import TrainConfig, batch_order, padded_targets, provenance_path, train
 
 
 def random_model(name: str = "digits", seed: int = 0, std: float = 0.08) -> NCA:
@@ -218,6 +218,34 @@ def test_a_max_age_keeps_the_pool_young(tmp_path):
                  run_eval=False)["config"]["max_age"] == 10
 
 
+def test_ranking_by_target_damages_every_targets_mature_samples(tmp_path):
+    """Target 1 is twice as hard as target 0 (every sample's loss is twice as high). Ranked by
+    raw loss, the three best of a batch (the ones damaged) are always target 0's; ranked against
+    each target's running loss, each target's most mature samples are damaged."""
+    per = torch.tensor([0.010, 0.011, 0.012, 0.013, 0.0205, 0.0225, 0.024, 0.026])
+    bk = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    ema = torch.tensor([0.0115, 0.023])
+    young = torch.zeros(8, dtype=torch.bool)
+    raw = batch_order(per, bk, ema, young, by_target=False)
+    assert sorted(bk[raw[-3:]].tolist()) == [0, 0, 0]
+    fair = batch_order(per, bk, ema, young, by_target=True)
+    assert sorted(bk[fair[-3:]].tolist()) == [0, 0, 1] and int(fair[-1]) == 0
+    assert set(bk[fair[:2]].tolist()) == {0, 1}  # and each target's worst is reseeded
+    # samples past their age still come first, whatever the ranking
+    old = torch.zeros(8, dtype=torch.bool)
+    old[0] = True
+    assert int(batch_order(per, bk, ema, old, by_target=True)[0]) == 0
+    # a target not seen yet takes the others' mean level (no NaN in the order)
+    unseen = batch_order(per, bk, torch.tensor([0.0115, float("nan")]), young, by_target=True)
+    assert sorted(unseen.tolist()) == list(range(8))
+    # and a training run with it resumes and records it
+    torch.set_num_threads(1)
+    cfg = tiny_config(iterations=3, rank_by_target=True)
+    prov = train(cfg, tmp_path / "r.pt", tmp_path / "r.ckpt", torch.device("cpu"), False,
+                 run_eval=False)
+    assert prov["config"]["rank_by_target"] is True
+
+
 def test_training_can_start_from_earlier_weights(tmp_path):
     torch.set_num_threads(1)
     cfg = tiny_config(iterations=1)
@@ -362,11 +390,12 @@ def test_gpu_oneshot_runs_from_carried_targets(tmp_path):
     out = tmp_path / "out"
     rc = gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "digits",
                    "--out", str(out), "--iterations", "2", "--probe", "1", "--batch", "2",
-                   "--pool", "8", "--device", "cpu", "--no-eval"])
+                   "--pool", "8", "--device", "cpu", "--no-eval", "--rank-by-target"])
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["nca_digits.provenance.json", "nca_digits.pt"]
     prov = json.loads((out / "nca_digits.provenance.json").read_text())
     assert prov["config"]["iterations"] == 2 and prov["config"]["batch"] == 2
+    assert prov["config"]["damage_n"] == 1 and prov["config"]["rank_by_target"] is True
     assert prov["script"].startswith("python -m models.train_gpu")
     assert prov["gpu_oneshot"]["font_of_targets"]["sha256"]  # which font drew the digits
     NCA.load(out / "nca_digits.pt")
