@@ -7,9 +7,11 @@ Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
   (``--grid 56``) costs little with the living-cell step and lets the loss see growth past 40
   cells: on the 40-cell grid the edge itself stops a pattern, which the open canvas does not;
 - a sample pool (default 1024 states, each with its target index); every iteration draws a batch,
-  replaces its highest-loss sample (its ``seeds`` worst) with a fresh seed (targets take turns)
+  replaces its highest-loss sample (its ``seeds`` worst) with a fresh seed (targets take turns,
+  or with ``reseed_same_target`` each keeps its own)
   and damages the ``damage_n`` lowest-loss samples (a random circle or a random half-plane
-  through the pattern); with ``max_age`` a sample older than that many steps is reseeded too;
+  through the pattern; ``rank_by_target`` ranks against each target's running loss instead of
+  raw loss); with ``max_age`` a sample older than that many steps is reseeded too;
 - the batch is run ``steps_min``…``steps_max`` steps, loss = per-pixel RGBA MSE on the whole grid,
   Adam with per-parameter gradient normalisation, cosine lr decay ``lr`` -> ``lr_end``;
 - results go back into the pool.
@@ -89,6 +91,12 @@ class TrainConfig:
     # that fail to regrow. True: each sample's loss over its target's running loss (the per-target
     # EMA), so every target's most mature samples are damaged and its worst reseeded.
     rank_by_target: bool = False
+    # Which target a fresh seed grows. False: targets take turns (the seeds are balanced, but the
+    # pool is not: the hardest targets' samples are reseeded most, as other targets, so they drain
+    # from it: 43 museums and 144 trees of 1,024 in a landmarks pool). True: a reseeded sample
+    # keeps its target, so the pool keeps the balance it starts with (the issue's "balanced
+    # reseeding across targets").
+    reseed_same_target: bool = False
 
 
 def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
@@ -230,9 +238,11 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             too_old = age >= cfg.max_age if cfg.max_age else torch.zeros_like(age, dtype=bool)
             order = batch_order(per, bk, ema, too_old, cfg.rank_by_target)
             x, bk, age = x[order], bk[order], age[order]
-            # replace those with fresh seeds (at least ``seeds``); targets take turns
+            # replace those with fresh seeds (at least ``seeds``) of their own target, or of
+            # targets taking turns
             n_seed = max(1, min(cfg.seeds, cfg.batch), min(int(too_old.sum()), cfg.batch - 1))
-            bk[:n_seed] = (it * n_seed + torch.arange(n_seed, device=device)) % k_n
+            if not cfg.reseed_same_target:
+                bk[:n_seed] = (it * n_seed + torch.arange(n_seed, device=device)) % k_n
             x[:n_seed] = model.seed(bk[:n_seed], cfg.grid)
             age[:n_seed] = 0
             n_dmg = min(cfg.damage_n, cfg.batch - n_seed)  # never a fresh seed

@@ -246,6 +246,22 @@ def test_ranking_by_target_damages_every_targets_mature_samples(tmp_path):
     assert prov["config"]["rank_by_target"] is True
 
 
+def test_reseeding_the_same_target_keeps_the_pool_balanced(tmp_path):
+    """With targets taking turns, the pool's mix drifts (whatever is reseeded comes back as the
+    next target in turn); with ``reseed_same_target`` it stays as it started, two of each."""
+    torch.set_num_threads(1)
+    dev = torch.device("cpu")
+    counts = {}
+    for same in (False, True):
+        cfg = tiny_config(iterations=8, batch=8, pool=20, seeds=3, reseed_same_target=same)
+        ckpt = tmp_path / f"{same}.ckpt"
+        train(cfg, tmp_path / f"{same}.pt", ckpt, dev, False, ckpt_every=7, run_eval=False)
+        pool_k = torch.load(ckpt, weights_only=False)["pool_k"]
+        counts[same] = torch.bincount(pool_k, minlength=10).tolist()
+    assert counts[True] == [2] * 10
+    assert counts[False] != [2] * 10
+
+
 def test_training_can_start_from_earlier_weights(tmp_path):
     torch.set_num_threads(1)
     cfg = tiny_config(iterations=1)
@@ -390,12 +406,14 @@ def test_gpu_oneshot_runs_from_carried_targets(tmp_path):
     out = tmp_path / "out"
     rc = gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "digits",
                    "--out", str(out), "--iterations", "2", "--probe", "1", "--batch", "2",
-                   "--pool", "8", "--device", "cpu", "--no-eval", "--rank-by-target"])
+                   "--pool", "8", "--device", "cpu", "--no-eval", "--rank-by-target",
+                   "--reseed-same-target"])
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["nca_digits.provenance.json", "nca_digits.pt"]
     prov = json.loads((out / "nca_digits.provenance.json").read_text())
     assert prov["config"]["iterations"] == 2 and prov["config"]["batch"] == 2
     assert prov["config"]["damage_n"] == 1 and prov["config"]["rank_by_target"] is True
+    assert prov["config"]["reseed_same_target"] is True
     assert prov["script"].startswith("python -m models.train_gpu")
     assert prov["gpu_oneshot"]["font_of_targets"]["sha256"]  # which font drew the digits
     NCA.load(out / "nca_digits.pt")
