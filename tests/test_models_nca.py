@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 
 import numpy as np
@@ -419,3 +420,29 @@ def test_gpu_oneshot_runs_from_carried_targets(tmp_path):
     NCA.load(out / "nca_digits.pt")
     assert gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "nope",
                      "--out", str(out)]) == 2
+
+
+def test_regrow_sweep_cuts_every_target_at_every_angle(tmp_path, capsys):
+    """The regrow diagnostic: evenly spread cuts per target, repeatable, summaries that add up;
+    a model that does nothing scores the cut-away half against the target (far over 2×)."""
+    from models.regrow_sweep import cut_angles, sweep
+    from models.regrow_sweep import main as sweep_main
+
+    torch.set_num_threads(1)
+    assert [round(math.degrees(a)) for a in cut_angles(4, 0)] == [0, 90, 180, 270]
+    assert [round(math.degrees(a)) for a in cut_angles(4, 1)] == [45, 135, 225, 315]
+    still = NCA(NCAConfig(targets=list_targets("digits")))  # the shipped init: cells never change
+    res = sweep(still, angles=2, grow_steps=8, regrow_steps=8)
+    assert res == sweep(still, angles=2, grow_steps=8, regrow_steps=8)
+    assert set(res["targets"]) == set(list_targets("digits"))
+    every = []
+    for r in res["targets"].values():
+        ratios = [c[1] for c in r["cuts"]]
+        assert len(ratios) == 2 and r["mean"] == pytest.approx(np.mean(ratios), abs=1e-3)
+        assert r["over"] == sum(v > LIMITS["regrow"] for v in ratios)
+        every += ratios
+    assert min(every) > 2 and res["all"]["share_over"] == 1.0  # nothing regrows
+    random_model().save(tmp_path / "w.pt")
+    assert sweep_main([str(tmp_path / "w.pt"), "--angles", "2"]) == 0
+    assert "share over" in capsys.readouterr().out
+    assert sweep_main([str(tmp_path / "missing.pt")]) == 2
