@@ -38,8 +38,9 @@ Randomness: each random use draws its own named stream of the config's seed (``c
 :meth:`runtime.exhibit.ExhibitContext.seed_for`), so a render repeats for a seed.
 
 Timing: :meth:`update` (fixed steps of ``dt`` seconds) changes state; :meth:`draw` reads it.
-Drawing at 1920×1080 is one blit of a pre-rendered map, one bilinear upscale of the small glow
-(only its lit bounding box) added on top, and a few sprites, lines and cached texts.
+Drawing at 1920×1080 is one blit of a pre-rendered map, the glow added on top (its lit bounding
+box, shaded and upscaled on a worker thread in the live kiosk, inline in renders:
+:class:`~exhibits.city.passes.GlowPass`), and a few sprites, lines and cached texts.
 
 Degraded modes: without the landmarks NCA's weights, in ``ctx.safe_mode``, or if a model worker
 fails, the pictograms fade in from their procedural drawings and the glow uses a numpy texture
@@ -171,7 +172,7 @@ class CityExhibit(BaseExhibit):
         self.discovery = Discovery(s, pal, self.landmarks, self.norm, self.edges, self.light,
                                    self.pictos, self.deck, self.kit)
         self.glow_pass = GlowPass(self.light, self.glow, ctx.size, s.glow_texture, ctx.stages,
-                                  self.kit)
+                                  self.kit, inline=ctx.inline_models, log=ctx.log)
         self.ghost_walk = Ghosts(s.ghost_walkers, self.points, self.norm, self.edges,
                                  self.neighbours, pal["dot"], ctx.size,
                                  ctx.rng_for("city.ghosts"))
