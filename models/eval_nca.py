@@ -111,14 +111,20 @@ def shift_mse(state: torch.Tensor, cx: int, cy: int, targets: torch.Tensor) -> t
 
 
 def half_plane_mask(shape: tuple[int, int], centres: list[tuple[int, int]], spacing: int,
-                    rng: np.random.Generator) -> np.ndarray:
-    """(H, W) bool: for each centre, a random half-plane through it, clipped to its block."""
+                    rng: np.random.Generator | None = None,
+                    angles: list[float] | None = None) -> np.ndarray:
+    """(H, W) bool: for each centre, a half-plane through it, clipped to its block.
+
+    The side erased points at ``angles[i]`` radians (0 = +x, pi/2 = +y) for centre ``i``, or
+    with no ``angles`` in a random direction drawn from ``rng`` (one draw per centre, in order).
+    """
+    if angles is None:
+        angles = [rng.uniform(0, 2 * math.pi) for _ in centres]
     h, w = shape
     ys, xs = np.mgrid[0:h, 0:w]
     mask = np.zeros(shape, bool)
     half = spacing // 2
-    for cx, cy in centres:
-        ang = rng.uniform(0, 2 * math.pi)
+    for (cx, cy), ang in zip(centres, angles, strict=True):
         side = (xs - cx) * math.cos(ang) + (ys - cy) * math.sin(ang) > 0
         block = (abs(xs - cx) <= half) & (abs(ys - cy) <= half)
         mask |= side & block

@@ -26,7 +26,15 @@ import numpy as np
 import torch
 
 from models.catalog import NCA_REST_AFTER
-from models.eval_nca import LIMITS, WINDOW, blur_bars, model_name, shift_mse, window_targets
+from models.eval_nca import (
+    LIMITS,
+    WINDOW,
+    blur_bars,
+    half_plane_mask,
+    model_name,
+    shift_mse,
+    window_targets,
+)
 from models.nca import NCA, NCACanvas
 
 SPACING = 44  # cells per pattern block, as the quality bar
@@ -60,13 +68,8 @@ def sweep(model: NCA, angles: int = 16, grow_steps: int = 96, regrow_steps: int 
     for k, cx, cy, _ in spots:
         grown.plant(cfg.targets[k], cx, cy)
     grown.step(grow_steps)
-    ys, xs = np.mgrid[0:height, 0:width]
-    cut = np.zeros((height, width), bool)
-    half = SPACING // 2
-    for _, cx, cy, a in spots:
-        block = (abs(xs - cx) <= half) & (abs(ys - cy) <= half)
-        cut |= block & ((xs - cx) * math.cos(a) + (ys - cy) * math.sin(a) > 0)
-    grown.damage(cut)
+    grown.damage(half_plane_mask((height, width), [(cx, cy) for _, cx, cy, _ in spots], SPACING,
+                                 angles=[a for _, _, _, a in spots]))
     grown.step(regrow_steps)
     per: dict[str, list] = {key: [] for key in cfg.targets}
     for k, cx, cy, a in spots:

@@ -137,16 +137,16 @@ class GlowPass:
                              special_flags=pygame.BLEND_RGB_ADD)
 
     def _start(self, steps: int) -> None:
-        """Begin the next upscale from the light as it is now (a copy: the update goes on)."""
+        """Begin the next upscale from the light as it is now."""
         self._steps = steps
-        combined = self.light.combined().copy()
-        texture = np.array(self.glow.latest()[0])  # the worker may reuse its frame later
+        combined, texture = self.light.combined(), self.glow.latest()[0]
         if self.inline:
             self._show(self._upscale(combined, texture))
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="city-glow")
-        self._job = self._pool.submit(self._upscale, combined, texture)
+        # copies: the update goes on changing the light, and the CPPN worker may reuse its frame
+        self._job = self._pool.submit(self._upscale, combined.copy(), np.array(texture))
 
     def _collect(self, job: Future) -> None:
         try:
@@ -184,9 +184,7 @@ class GlowPass:
         if px1 <= px0 or py1 <= py0:
             return None
         src = self._px4[y0:y1, x0:x1]
-        src[..., 0] = self._px[y0:y1, x0:x1, 2]  # B, G, R for the BGRA buffer
-        src[..., 1] = self._px[y0:y1, x0:x1, 1]
-        src[..., 2] = self._px[y0:y1, x0:x1, 0]
+        src[..., :3] = self._px[y0:y1, x0:x1, ::-1]  # B, G, R for the BGRA buffer
         back = self._bufs[1][0]
         region = back[py0:py1, px0:px1]
         out = cv2.resize(src, (px1 - px0, py1 - py0), dst=region, interpolation=cv2.INTER_LINEAR)
