@@ -82,7 +82,7 @@ def run(a: argparse.Namespace) -> int:
                        lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds,
                        channels=a.channels, max_age=a.max_age, damage_n=damage_n,
                        half_planes=a.half_planes, rank_by_target=a.rank_by_target,
-                       reseed_same_target=a.reseed_same_target)
+                       reseed_same_target=a.reseed_same_target, hard_cuts=a.hard_cuts)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="rank the batch against each target's running loss (train_nca's flag)")
     r.add_argument("--reseed-same-target", action="store_true",
                    help="a reseeded sample keeps its target (train_nca's flag)")
+    r.add_argument("--hard-cuts", type=float, default=0.0,
+                   help="share of the damage cut where each target regrows worst (train_nca's)")
     r.add_argument("--device", default=None)
     r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                    help="living-cell step (default: on for the CPU, dense on a GPU)")

@@ -11,7 +11,8 @@ Recipe (Mordvintsev et al. 2020, "regenerating" experiment, made conditional):
   or with ``reseed_same_target`` each keeps its own)
   and damages the ``damage_n`` lowest-loss samples (a random circle or a random half-plane
   through the pattern; ``rank_by_target`` ranks against each target's running loss instead of
-  raw loss); with ``max_age`` a sample older than that many steps is reseeded too;
+  raw loss; ``hard_cuts`` aims a share of the half-planes at the directions each target has
+  regrown worst from); with ``max_age`` a sample older than that many steps is reseeded too;
 - the batch is run ``steps_min``…``steps_max`` steps, loss = per-pixel RGBA MSE on the whole grid,
   Adam with per-parameter gradient normalisation, cosine lr decay ``lr`` -> ``lr_end``;
 - results go back into the pool.
@@ -97,6 +98,17 @@ class TrainConfig:
     # keeps its target, so the pool keeps the balance it starts with (the issue's "balanced
     # reseeding across targets").
     reseed_same_target: bool = False
+    # Share of the damaged samples (of ``damage_n``) cut by a half-plane whose direction is drawn
+    # by how badly each target has regrown from each direction (16 sectors, the running loss of
+    # the samples cut from that sector over the target's running loss; a quarter of the draws stay
+    # uniform so no sector is forgotten). 0: every direction alike. Why: the regrow sweep
+    # (models.regrow_sweep) finds a model's failures at a few directions per digit (a 9 with its
+    # loop cut away, a 7 without its bar) that uniform cuts visit once in 16.
+    hard_cuts: float = 0.0
+
+
+#: Directions of cut that ``hard_cuts`` tells apart (sectors of 22.5°, as the regrow sweep's 16).
+CUT_SECTORS = 16
 
 
 def padded_targets(model: str, size: int, grid: int) -> tuple[tuple[str, ...], torch.Tensor]:
@@ -115,22 +127,28 @@ def pad_targets(t: np.ndarray, grid: int) -> torch.Tensor:
 
 
 def damage_masks(n: int, grid: int, size: int, generator: torch.Generator,
-                 device: torch.device, half_planes: float = 0.5) -> torch.Tensor:
+                 device: torch.device, half_planes: float = 0.5,
+                 angles: torch.Tensor | None = None) -> torch.Tensor:
     """(n, 1, grid, grid) float keep-masks (0 = erased): random circles, or with probability
-    ``half_planes`` half-planes (the quality bar's regrow test erases a half-plane)."""
+    ``half_planes`` half-planes (the quality bar's regrow test erases a half-plane).
+
+    ``angles``: (n,) radians (0 = the +x side erased, pi/2 = +y); where not NaN, that sample is
+    cut by a half-plane erasing that side (through a point near the centre, as the random ones).
+    """
     ys, xs = torch.meshgrid(torch.arange(grid, device=device, dtype=torch.float32),
                             torch.arange(grid, device=device, dtype=torch.float32), indexing="ij")
     u = torch.rand(n, 5, generator=generator, device=device)
     c = grid / 2
     keep = torch.ones(n, 1, grid, grid, device=device)
     for i in range(n):
-        if u[i, 0] < 1.0 - half_planes:  # circle somewhere over the pattern
+        given = angles is not None and not bool(torch.isnan(angles[i]))
+        if not given and u[i, 0] < 1.0 - half_planes:  # circle somewhere over the pattern
             cx = c + (u[i, 1] - 0.5) * size
             cy = c + (u[i, 2] - 0.5) * size
             r = size * (0.1 + 0.3 * u[i, 3])
             erased = (xs - cx) ** 2 + (ys - cy) ** 2 < r**2
         else:  # half-plane through a point near the centre, random direction
-            ang = u[i, 1] * 2 * math.pi
+            ang = angles[i].to(device) if given else u[i, 1] * 2 * math.pi
             off = (u[i, 2] - 0.5) * size * 0.25
             erased = (xs - c) * torch.cos(ang) + (ys - c) * torch.sin(ang) > off
         keep[i, 0] = (~erased).float()
@@ -152,6 +170,21 @@ def batch_order(per: torch.Tensor, bk: torch.Tensor, ema: torch.Tensor, too_old:
         level = torch.nan_to_num(ema, nan=float(seen.mean()) if len(seen) else 1.0)
         score = per / level.to(per.device)[bk].clamp_min(1e-12)
     return torch.where(too_old, score + 1e3, score).argsort(descending=True)
+
+
+def cut_angles(bk: torch.Tensor, cut_ema: torch.Tensor, generator: torch.Generator,
+               explore: float = 0.25) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sectors, angles) for cutting samples of targets ``bk`` (n,): each sector (0..15) drawn
+    with probability proportional to ``cut_ema[target]`` (K, CUT_SECTORS; how badly that
+    target regrew from each direction, 1 = as well as its average), or uniformly with
+    probability ``explore``; the angle (radians) uniform within its sector."""
+    dev = generator.device
+    n = len(bk)
+    w = cut_ema[bk.cpu()].clamp_min(1e-6).to(dev)
+    w = (1 - explore) * w / w.sum(dim=1, keepdim=True) + explore / CUT_SECTORS
+    sectors = torch.multinomial(w, 1, generator=generator).squeeze(1)
+    within = torch.rand(n, generator=generator, device=dev)
+    return sectors.cpu(), ((sectors.float() + within) * (2 * math.pi / CUT_SECTORS)).cpu()
 
 
 def git_commit() -> str | None:
@@ -211,6 +244,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         pool = model.seed(pool_k, cfg.grid)
     start_it, elapsed, history = 0, 0.0, []
     ema = torch.full((k_n,), float("nan"))
+    cut_ema = torch.ones(k_n, CUT_SECTORS)  # see cut_angles; 1 = nothing known yet
     if resume and ckpt.exists():
         blob = torch.load(ckpt, map_location=device, weights_only=False)
         # a checkpoint from before a field existed ran with that field's default
@@ -224,6 +258,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         gen.set_state(blob["gen"])
         start_it, elapsed, history = blob["it"], blob["elapsed"], blob["history"]
         ema = blob["ema"]
+        if "cut_ema" in blob:  # from before hard_cuts existed: nothing learnt yet
+            cut_ema = blob["cut_ema"]
         print(f"resumed from {ckpt} at iteration {start_it}", flush=True)
 
     t_start = time.time() - elapsed
@@ -246,9 +282,14 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             x[:n_seed] = model.seed(bk[:n_seed], cfg.grid)
             age[:n_seed] = 0
             n_dmg = min(cfg.damage_n, cfg.batch - n_seed)  # never a fresh seed
+            n_hard, sectors = 0, None
             if it >= cfg.damage_after and n_dmg > 0:
+                angles = torch.full((n_dmg,), float("nan"))
+                n_hard = round(cfg.hard_cuts * n_dmg)
+                if n_hard:  # the last n_hard of the batch (its most mature samples)
+                    sectors, angles[-n_hard:] = cut_angles(bk[-n_hard:], cut_ema, gen)
                 x[-n_dmg:] *= damage_masks(n_dmg, cfg.grid, cfg.target_size, gen, device,
-                                           cfg.half_planes)
+                                           cfg.half_planes, angles)
         steps = int(torch.randint(cfg.steps_min, cfg.steps_max + 1, (1,), generator=gen,
                                   device=device)[0])
         y = model(x, steps, gen, living=cfg.living)
@@ -267,6 +308,10 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
             pool[idx], pool_k[idx], pool_age[idx] = y.detach(), bk, age + steps
             for k, v in zip(bk.tolist(), per.detach().cpu().tolist(), strict=True):
                 ema[k] = v if math.isnan(ema[k]) else 0.9 * ema[k] + 0.1 * v
+            if n_hard:  # how these cuts regrew, against their target's running loss
+                for k, s_, v in zip(bk[-n_hard:].tolist(), sectors.tolist(),
+                                    per[-n_hard:].detach().cpu().tolist(), strict=True):
+                    cut_ema[k, s_] = 0.8 * cut_ema[k, s_] + 0.2 * v / max(float(ema[k]), 1e-12)
         history.append(float(loss.detach()))
         done = it + 1
         if done % log_every == 0 or done == cfg.iterations:
@@ -286,7 +331,7 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
                         "opt": opt.state_dict(), "pool": pool.cpu(), "pool_k": pool_k.cpu(),
                         "pool_age": pool_age.cpu(), "gen": gen.get_state(), "it": done,
                         "elapsed": time.time() - t_start,
-                        "history": history, "ema": ema}, tmp)
+                        "history": history, "ema": ema, "cut_ema": cut_ema}, tmp)
             os.replace(tmp, ckpt)
             model.save(ckpt.with_suffix(".weights.pt"))  # latest weights, for a quick look
 
@@ -315,6 +360,8 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "parameters": sum(p.numel() for p in model.parameters()),
         "final_loss": sum(tail) / len(tail),
         "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
+        **({"cut_loss_by_sector": {k: [round(float(v), 3) for v in cut_ema[i]]
+                                   for i, k in enumerate(keys)}} if cfg.hard_cuts else {}),
         "loss_every_100": [sum(history[i:i + 100]) / len(history[i:i + 100])
                            for i in range(0, len(history), 100)],
         "font": font_info() if cfg.targets == "digits" and targets_given is None else None,

@@ -176,6 +176,41 @@ def test_training_is_deterministic_and_resumable(tmp_path):
         assert torch.equal(sd[0][k], sd[2][k]), f"resume differs: {k}"
 
 
+def test_hard_cuts_aim_at_the_directions_a_target_regrows_worst(tmp_path):
+    """``cut_angles`` draws sectors in proportion to how badly each was regrown (plus a uniform
+    share); given angles erase that side; training with ``hard_cuts`` learns per-sector losses,
+    keeps them across a resume and reports them in the provenance."""
+    from models.train_nca import CUT_SECTORS, cut_angles, damage_masks
+
+    g = torch.Generator().manual_seed(0)
+    cut_ema = torch.ones(2, CUT_SECTORS)
+    cut_ema[1, 5] = 20.0  # target 1 regrows badly when cut from sector 5
+    sectors, angles = cut_angles(torch.tensor([0, 1] * 2000), cut_ema, g)
+    share = [(sectors[i::2] == 5).float().mean().item() for i in (0, 1)]
+    assert abs(share[0] - 1 / CUT_SECTORS) < 0.02  # a target with nothing known: uniform
+    w = 0.75 * 20 / (20 + 15) + 0.25 / CUT_SECTORS  # 0.44
+    assert abs(share[1] - w) < 0.03
+    lo = sectors.float() * 2 * math.pi / CUT_SECTORS
+    assert bool(((angles >= lo) & (angles < lo + 2 * math.pi / CUT_SECTORS)).all())
+    # the +x side erased at angle 0, the +y side at pi/2; NaN: drawn as before (a circle here)
+    keep = damage_masks(3, 40, 32, g, torch.device("cpu"), half_planes=0.0,
+                        angles=torch.tensor([0.0, math.pi / 2, float("nan")]))
+    assert keep[0, 0, 20, 35] == 0 and keep[0, 0, 20, 4] == 1
+    assert keep[1, 0, 35, 20] == 0 and keep[1, 0, 4, 20] == 1
+    erased = (keep[2, 0] == 0).float().mean()
+    assert 0 < erased < 0.4  # a circle, not a half
+    torch.set_num_threads(1)
+    dev = torch.device("cpu")
+    cfg = tiny_config(iterations=6, batch=4, damage_after=0, damage_n=2, hard_cuts=1.0)
+    train(cfg, tmp_path / "a.pt", tmp_path / "a.ckpt", dev, False, ckpt_every=3,
+          run_eval=False)
+    blob = torch.load(tmp_path / "a.ckpt", weights_only=False)
+    assert blob["cut_ema"].shape == (10, CUT_SECTORS)
+    assert int((blob["cut_ema"] != 1.0).sum()) >= 2  # cuts were made and measured
+    prov = train(cfg, tmp_path / "b.pt", tmp_path / "a.ckpt", dev, True, run_eval=False)
+    assert len(prov["cut_loss_by_sector"]["0"]) == CUT_SECTORS
+
+
 def test_more_fresh_seeds_per_batch_and_checkpoints_from_before_the_option(tmp_path):
     from models.train_nca import damage_masks
 
