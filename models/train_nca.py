@@ -333,11 +333,42 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
                         "elapsed": time.time() - t_start,
                         "history": history, "ema": ema, "cut_ema": cut_ema}, tmp)
             os.replace(tmp, ckpt)
-            model.save(ckpt.with_suffix(".weights.pt"))  # latest weights, for a quick look
+            # the latest weights, with their own provenance: a snapshot may be evaluated, and
+            # shipped when it passes, with the chain behind it recorded
+            snap = ckpt.with_suffix(".weights.pt")
+            model.save(snap)
+            provenance_path(snap).write_text(json.dumps(_provenance(
+                cfg, ncfg, keys, model, targets, history, ema, cut_ema, init_info, device,
+                time.time() - t_start, done, targets_given is None), indent=2) + "\n")
 
     duration = time.time() - t_start
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
+    prov = _provenance(cfg, ncfg, keys, model, targets, history, ema, cut_ema, init_info,
+                       device, duration, cfg.iterations, targets_given is None)
+    prov_path = provenance_path(out)
+    prov_path.write_text(json.dumps(prov, indent=2) + "\n")
+    print(f"wrote {out} and {prov_path} ({duration / 60:.1f} min)", flush=True)
+    if not run_eval:
+        return prov
+    try:  # the eval numbers belong in the provenance too; weights are safe if this fails
+        from models.eval_nca import evaluate
+        windows = None if targets_given is None else targets.cpu().numpy()
+        prov["eval"] = evaluate(NCA.load(out, device), device=device, windows=windows)
+        prov_path.write_text(json.dumps(prov, indent=2) + "\n")
+        print(json.dumps(prov["eval"]["summary"], indent=2), flush=True)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written
+        print(f"eval failed: {exc!r}", flush=True)
+    return prov
+
+
+def _provenance(cfg: TrainConfig, ncfg: NCAConfig, keys, model: NCA, targets: torch.Tensor,
+                history: list[float], ema: torch.Tensor, cut_ema: torch.Tensor,
+                init_info: dict | None, device: torch.device, duration: float, done: int,
+                own_targets: bool) -> dict:
+    """The provenance of weights after ``done`` of ``cfg.iterations`` iterations (``duration`` s
+    of this run): command, commit, config, seed, device, the whole chain's iterations and time,
+    losses. Fewer than ``cfg.iterations`` marks a checkpoint's snapshot (``snapshot_at``)."""
     tail = history[-100:]
     before = (init_info or {}).get("provenance") or {}  # the run(s) behind the --init weights
     prov = {
@@ -353,35 +384,24 @@ def train(cfg: TrainConfig, out: Path, ckpt: Path, device: torch.device, resume:
         "torch_version": torch.__version__,
         "duration_s": round(duration, 1),
         # over this run and every run its --init weights came from
-        "total_iterations": cfg.iterations + before.get(
+        "total_iterations": done + before.get(
             "total_iterations", before.get("config", {}).get("iterations", 0)),
         "total_duration_s": round(duration + before.get(
             "total_duration_s", before.get("duration_s", 0)), 1),
         "parameters": sum(p.numel() for p in model.parameters()),
-        "final_loss": sum(tail) / len(tail),
+        "final_loss": sum(tail) / len(tail) if tail else None,
         "per_target_loss_ema": {k: float(ema[i]) for i, k in enumerate(keys)},
         **({"cut_loss_by_sector": {k: [round(float(v), 3) for v in cut_ema[i]]
                                    for i, k in enumerate(keys)}} if cfg.hard_cuts else {}),
         "loss_every_100": [sum(history[i:i + 100]) / len(history[i:i + 100])
                            for i in range(0, len(history), 100)],
-        "font": font_info() if cfg.targets == "digits" and targets_given is None else None,
+        "font": font_info() if cfg.targets == "digits" and own_targets else None,
         "targets_sha256": hashlib.sha256(
             np.ascontiguousarray(targets.cpu().numpy()).tobytes()).hexdigest(),
         "targets_drawn_by": "models/targets.py",
     }
-    prov_path = provenance_path(out)
-    prov_path.write_text(json.dumps(prov, indent=2) + "\n")
-    print(f"wrote {out} and {prov_path} ({duration / 60:.1f} min)", flush=True)
-    if not run_eval:
-        return prov
-    try:  # the eval numbers belong in the provenance too; weights are safe if this fails
-        from models.eval_nca import evaluate
-        windows = None if targets_given is None else targets.cpu().numpy()
-        prov["eval"] = evaluate(NCA.load(out, device), device=device, windows=windows)
-        prov_path.write_text(json.dumps(prov, indent=2) + "\n")
-        print(json.dumps(prov["eval"]["summary"], indent=2), flush=True)
-    except Exception as exc:  # noqa: BLE001 - reported, never fatal after weights are written
-        print(f"eval failed: {exc!r}", flush=True)
+    if done < cfg.iterations:
+        prov["snapshot_at"] = done
     return prov
 
 

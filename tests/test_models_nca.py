@@ -165,6 +165,11 @@ def test_training_is_deterministic_and_resumable(tmp_path):
     assert provenance_path(tmp_path / "a.pt").is_file()
     assert prov["seed"] == 7 and prov["config"]["iterations"] == 4
     assert set(prov["per_target_loss_ema"]) == set(list_targets("digits"))
+    assert "snapshot_at" not in prov
+    # the checkpoint's weights (after iteration 2) carry their own provenance
+    snap = json.loads(provenance_path(tmp_path / "a.weights.pt").read_text())
+    assert snap["snapshot_at"] == 2 and snap["total_iterations"] == 2
+    assert len(snap["loss_every_100"]) == 1 and snap["seed"] == 7
     train(cfg, tmp_path / "b.pt", tmp_path / "b.ckpt", dev, False, ckpt_every=100,
           run_eval=False)
     shutil.copy(tmp_path / "a.ckpt", tmp_path / "c.ckpt")  # state after iteration 2
