@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from models.catalog import list_targets, weights_path
-from models.eval_nca import LIMITS, TESTS, blur_bars, evaluate, shift_mse, window_targets
+from models.eval_nca import LIMITS, TESTS, WINDOW, blur_bars, evaluate, shift_mse, window_targets
 from models.nca import NCA, NCACanvas, NCAConfig
 from models.train_nca import TrainConfig, batch_order, padded_targets, provenance_path, train
 
@@ -416,7 +416,7 @@ def test_shipped_provenance_is_complete():
 def test_canvas_grows_several_digits_and_regrows_damage():
     model = shipped("digits")
     torch.set_num_threads(1)
-    win = window_targets("digits", model.config.target_size, model.config.grid)
+    win = window_targets("digits", model.config.target_size, WINDOW)  # the bar's window
     bars, targets = blur_bars(win), torch.from_numpy(win)
     canvas = NCACanvas(model, 132, 46, seed=1)
     spots = {"2": 22, "5": 66, "9": 110}
