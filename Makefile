@@ -12,7 +12,7 @@ CONFIG ?= config.toml
 # chromium + chromium-driver (the Studio's browser tests), prometheus (its server and promtool:
 # the metrics and deploy tests).
 
-.PHONY: run test venv sysdeps lint bench doctor check clean train train-resume ship-models studio
+.PHONY: run test venv sysdeps lint bench doctor check clean train train-resume train-watch ship-models studio
 
 run: sysdeps venv
 	$(PY) kiosk.py run --config $(CONFIG)
@@ -58,6 +58,14 @@ train: venv
 ATTEMPTS ?= $(HOME)/.cache/gwangju-kiosk/nca-attempts
 train-resume: venv
 	@for f in $(ATTEMPTS)/*/run.sh; do [ -f "$$f" ] && echo "resume: $$f" && sh "$$f"; done; true
+
+# Evaluate the unfinished attempts' checkpoints as they come (both eval seeds and the regrow
+# sweep; results and summary.tsv in each attempt's evals/); Ctrl-C or kill to stop.
+train-watch: venv
+	@dirs=$$(for f in $(ATTEMPTS)/*/run.sh; do d=$$(dirname "$$f"); \
+	  ls "$$d"/nca_*.provenance.json 2>/dev/null | grep -qv ckpt || echo "$$d"; done); \
+	if [ -n "$$dirs" ]; then $(PY) -m models.watch_attempts $$dirs; \
+	else echo "no unfinished attempt under $(ATTEMPTS)"; fi
 
 # Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
 # provenance, eval numbers added); a model that fails is named and left where it is.

@@ -1,0 +1,158 @@
+"""Evaluate training attempts as they go: ``python -m models.watch_attempts DIR... [--once]``.
+
+Each attempt folder (``make train`` / ``make train-resume`` write them under
+``~/.cache/gwangju-kiosk/nca-attempts/``) holds ``nca_<model>.ckpt.weights.pt``, the weights of
+its latest checkpoint, with their provenance (``snapshot_at``: the iteration), and at the end
+``nca_<model>.pt``, the final weights. For every snapshot not seen yet this copies the weights and
+their provenance to ``DIR/evals/<model>-<iteration>.pt`` (so it can be shipped later with its
+chain recorded) and measures it:
+
+- the quality bar (:func:`models.eval_nca.evaluate`) at every ``--seeds`` (default 1234, the
+  bar's own, and 99: four random cuts per target move a marginal model's verdict, so one seed
+  alone passes models that a second fails), to ``<model>-<it>.seed<S>.json``;
+- with ``--sweep`` (default on) the regrow sweep (:mod:`models.regrow_sweep`), to
+  ``<model>-<it>.sweep.json``;
+- one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: iteration, the
+  targets failing at each seed, worst regrow / bar, and the sweep's mean / median / p90.
+
+Runs at the lowest CPU priority, one thread. ``--once`` looks once and exits; else it looks
+every ``--every`` seconds until interrupted. A snapshot whose checkpoint is rewritten while it is
+being copied (its provenance names another iteration afterwards) is dropped and taken next time.
+Failure modes: a folder with no weights is skipped with one line; an unreadable weights file is
+reported on its summary line, never fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from models.eval_nca import evaluate
+from models.nca import NCA
+from models.regrow_sweep import sweep
+from models.train_nca import provenance_path
+
+SUMMARY_HEADER = "\t".join(("iteration", "seed_results", "worst_regrow_over_bar", "sweep_mean",
+                            "sweep_median", "sweep_p90"))
+
+
+def pending(attempt: Path) -> list[tuple[Path, str, int]]:
+    """(weights, model, iteration) of each snapshot or final weights in ``attempt`` not yet in
+    its ``evals/`` folder. The iteration is the run's own (``snapshot_at``, or the run's
+    ``config.iterations`` for final weights)."""
+    out = []
+    for w in sorted(attempt.glob("nca_*.pt")):
+        if w.name.endswith(".ckpt.pt"):  # the training checkpoint itself (pool, optimiser)
+            continue
+        pp = provenance_path(w)
+        if not pp.is_file():
+            continue
+        try:
+            prov = json.loads(pp.read_text())
+        except (OSError, ValueError):
+            continue  # being written: next look
+        model = prov.get("config", {}).get("targets")
+        it = prov.get("snapshot_at", prov.get("config", {}).get("iterations"))
+        if not model or it is None:
+            continue
+        if not (attempt / "evals" / f"{model}-{it}.pt").is_file():
+            out.append((w, model, int(it)))
+    return out
+
+
+def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
+    """Copy ``weights`` and their provenance to ``evals/<model>-<it>.pt``; None when the
+    checkpoint moved on meanwhile (its provenance then names another iteration)."""
+    evals.mkdir(parents=True, exist_ok=True)
+    dst = evals / f"{model}-{it}.pt"
+    tmp = dst.with_suffix(".tmp")
+    shutil.copyfile(weights, tmp)
+    prov = provenance_path(weights).read_text()
+    got = json.loads(prov)
+    if got.get("snapshot_at", got.get("config", {}).get("iterations")) != it:
+        tmp.unlink()
+        return None
+    provenance_path(dst).write_text(prov)
+    os.replace(tmp, dst)
+    return dst
+
+
+def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = 4,
+            stable_steps: int = 3000) -> str:
+    """Evaluate ``path`` (files beside it, see the module docstring); its summary line."""
+    it = path.stem.rsplit("-", 1)[1]
+    try:
+        model = NCA.load(path).eval()
+    except Exception as exc:  # noqa: BLE001 - one line on the summary, never fatal
+        return f"{it}\tunreadable: {exc!r}\t\t\t\t"
+    results, worst = [], 0.0
+    for seed in seeds:
+        res = evaluate(model, seed=seed, trials=trials, stable_steps=stable_steps)
+        path.with_name(f"{path.stem}.seed{seed}.json").write_text(json.dumps(res, indent=2))
+        failing = res["summary"]["failing"]
+        results.append(f"{seed}:" + ("pass" if not failing else ",".join(
+            f"{k}({'/'.join(t)})" for k, t in failing.items())))
+        worst = max(worst, res["summary"]["worst_regrow_over_bar"])
+    cols = ["", "", ""]
+    if with_sweep:
+        sw = sweep(model)
+        path.with_name(f"{path.stem}.sweep.json").write_text(json.dumps(sw, indent=2))
+        cols = [f"{sw['all'][k]:.2f}" for k in ("mean", "median", "p90")]
+    return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols])
+
+
+def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int = 4,
+         stable_steps: int = 3000) -> int:
+    """One pass over ``attempts``; how many snapshots were measured."""
+    done = 0
+    for attempt in attempts:
+        if not attempt.is_dir():
+            print(f"watch_attempts: {attempt} is not a folder; skipped", file=sys.stderr)
+            continue
+        for weights, model, it in pending(attempt):
+            dst = take(weights, model, it, attempt / "evals")
+            if dst is None:
+                continue
+            line = measure(dst, seeds, with_sweep, trials, stable_steps)
+            summary = attempt / "evals" / "summary.tsv"
+            new = not summary.is_file()
+            with summary.open("a") as f:
+                if new:
+                    f.write(SUMMARY_HEADER + "\n")
+                f.write(line + "\n")
+            print(f"{attempt.name}\t{line}", flush=True)
+            done += 1
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("attempts", type=Path, nargs="+", help="attempt folders")
+    ap.add_argument("--once", action="store_true", help="look once and exit")
+    ap.add_argument("--every", type=float, default=60.0, help="seconds between looks")
+    ap.add_argument("--seeds", default="1234,99", help="eval seeds, comma-separated")
+    ap.add_argument("--sweep", type=lambda s: s.lower() in ("1", "true", "yes", "on"),
+                    default=True, help="also run the regrow sweep (default true)")
+    a = ap.parse_args(argv)
+    seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
+    torch.set_num_threads(1)
+    try:
+        os.nice(19)  # training and the kiosk come first
+    except OSError:
+        pass
+    while True:
+        look(a.attempts, seeds, a.sweep)
+        if a.once:
+            return 0
+        time.sleep(a.every)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

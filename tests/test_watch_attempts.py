@@ -1,0 +1,34 @@
+"""The attempt watcher: snapshots copied with their provenance, measured once, summarised."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from models.train_nca import TrainConfig, provenance_path, train
+from models.watch_attempts import look, pending
+
+
+def test_snapshots_and_final_weights_are_measured_once(tmp_path):
+    torch.set_num_threads(1)
+    attempt = tmp_path / "digits-x"
+    cfg = TrainConfig(targets="digits", seed=3, iterations=3, batch=2, pool=8, steps_min=4,
+                      steps_max=6, damage_after=1, damage_n=1)
+    out, ckpt = attempt / "nca_digits.pt", attempt / "nca_digits.ckpt.pt"
+    train(cfg, out, ckpt, torch.device("cpu"), False, ckpt_every=2, run_eval=False)
+    # the checkpoint at iteration 2 and the final weights at 3
+    assert sorted(it for _, _, it in pending(attempt)) == [2, 3]
+    assert look([attempt], seeds=[5], with_sweep=False, trials=1, stable_steps=100) == 2
+    evals = attempt / "evals"
+    for it in (2, 3):
+        assert (evals / f"digits-{it}.pt").is_file()
+        prov = json.loads(provenance_path(evals / f"digits-{it}.pt").read_text())
+        assert prov["total_iterations"] == it  # the chain travels with the copy
+        res = json.loads((evals / f"digits-{it}.seed5.json").read_text())
+        assert res["seed"] == 5 and set(res["targets"]) == set("0123456789")
+    rows = (evals / "summary.tsv").read_text().splitlines()
+    assert rows[0].startswith("iteration\t") and [r.split("\t")[0] for r in rows[1:]] == ["2", "3"]
+    assert rows[1].split("\t")[1].startswith("5:")  # a verdict for the one seed: pass or failing
+    assert pending(attempt) == [] and look([attempt], [5], False, 1, 100) == 0  # nothing twice
+    assert look([tmp_path / "missing"], [5], False) == 0  # named on stderr, not fatal
