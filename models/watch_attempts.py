@@ -17,7 +17,8 @@ chain recorded) and measures it:
 
 Runs at the lowest CPU priority, one thread. ``--once`` looks once and exits; else it looks
 every ``--every`` seconds until interrupted. A snapshot whose checkpoint is rewritten while it is
-being copied (its provenance names another iteration afterwards) is dropped and taken next time.
+being copied (its weights newer than its provenance, or the provenance naming another iteration
+afterwards) is dropped and taken next time.
 Failure modes: a folder with no weights is skipped with one line; an unreadable weights file is
 reported on its summary line, never fatal.
 """
@@ -74,9 +75,13 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
     dst = evals / f"{model}-{it}.pt"
     tmp = dst.with_suffix(".tmp")
     shutil.copyfile(weights, tmp)
-    prov = provenance_path(weights).read_text()
+    pp = provenance_path(weights)
+    prov = pp.read_text()
     got = json.loads(prov)
-    if got.get("snapshot_at", got.get("config", {}).get("iterations")) != it:
+    # training writes the weights, then their provenance: weights newer than the provenance
+    # belong to the next snapshot, whose provenance is still to come
+    moved = weights.stat().st_mtime_ns > pp.stat().st_mtime_ns
+    if moved or got.get("snapshot_at", got.get("config", {}).get("iterations")) != it:
         tmp.unlink()
         return None
     provenance_path(dst).write_text(prov)
