@@ -12,7 +12,7 @@ chain recorded) and measures it:
   alone passes models that a second fails), to ``<model>-<it>.seed<S>.json``;
 - with ``--sweep`` (default on) the regrow sweep (:mod:`models.regrow_sweep`), to
   ``<model>-<it>.sweep.json``;
-- one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: iteration, the
+- one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: ``<model>-<it>``, the
   targets failing at each seed, worst regrow / bar, and the sweep's mean / median / p90.
 
 Runs at the lowest CPU priority, one thread. ``--once`` looks once and exits; else it looks
@@ -40,7 +40,7 @@ from models.nca import NCA
 from models.regrow_sweep import sweep
 from models.train_nca import provenance_path
 
-SUMMARY_HEADER = "\t".join(("iteration", "seed_results", "worst_regrow_over_bar", "sweep_mean",
+SUMMARY_HEADER = "\t".join(("snapshot", "seed_results", "worst_regrow_over_bar", "sweep_mean",
                             "sweep_median", "sweep_p90"))
 
 
@@ -63,9 +63,18 @@ def pending(attempt: Path) -> list[tuple[Path, str, int]]:
         it = prov.get("snapshot_at", prov.get("config", {}).get("iterations"))
         if not model or it is None:
             continue
-        if not (attempt / "evals" / f"{model}-{it}.pt").is_file():
+        if f"{model}-{it}" not in measured(attempt):
             out.append((w, model, int(it)))
     return out
+
+
+def measured(attempt: Path) -> set[str]:
+    """The snapshots (``<model>-<iteration>``) with a line in ``attempt``'s summary: measured to
+    the end (one stopped half-way is measured again)."""
+    summary = attempt / "evals" / "summary.tsv"
+    if not summary.is_file():
+        return set()
+    return {row.split("\t", 1)[0] for row in summary.read_text().splitlines()[1:]}
 
 
 def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
@@ -92,7 +101,7 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
 def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = 4,
             stable_steps: int = 3000) -> str:
     """Evaluate ``path`` (files beside it, see the module docstring); its summary line."""
-    it = path.stem.rsplit("-", 1)[1]
+    it = path.stem  # <model>-<iteration>
     try:
         model = NCA.load(path).eval()
     except Exception as exc:  # noqa: BLE001 - one line on the summary, never fatal

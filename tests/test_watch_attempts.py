@@ -28,7 +28,11 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
         res = json.loads((evals / f"digits-{it}.seed5.json").read_text())
         assert res["seed"] == 5 and set(res["targets"]) == set("0123456789")
     rows = (evals / "summary.tsv").read_text().splitlines()
-    assert rows[0].startswith("iteration\t") and [r.split("\t")[0] for r in rows[1:]] == ["2", "3"]
+    assert rows[0].startswith("snapshot\t")
+    assert [r.split("\t")[0] for r in rows[1:]] == ["digits-2", "digits-3"]
     assert rows[1].split("\t")[1].startswith("5:")  # a verdict for the one seed: pass or failing
     assert pending(attempt) == [] and look([attempt], [5], False, 1, 100) == 0  # nothing twice
     assert look([tmp_path / "missing"], [5], False) == 0  # named on stderr, not fatal
+    # a snapshot copied but not measured to the end (the watcher stopped) is measured again
+    (evals / "summary.tsv").write_text("\n".join(rows[:2]) + "\n")
+    assert [it for _, _, it in pending(attempt)] == [3]
