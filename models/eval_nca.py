@@ -53,6 +53,11 @@ from models.targets import render_targets
 LIMITS = {"grow": 1.0, "regrow": 2.0, "stable": 1.5, "distinct": 0.5,
           "living_min": 0.8, "living_max": 1.25}
 TESTS = ("grow", "distinct", "regrow", "stable", "living")
+#: The fast check the test suite runs on shipped weights (tests/test_models_nca.py): the full bar
+#: on three targets per model, 4 trials, at this seed. Its random cuts differ from the full eval's
+#: (fewer targets draw fewer angles), so weights must pass it too before they ship.
+SHIP_CHECK = {"seed": 99, "targets": {"digits": ["1", "4", "8"],
+                                      "landmarks": ["museum", "railway_station", "star"]}}
 #: ``evaluate(rest_after=EXHIBIT)``: rest patterns as the exhibits do (NCA_REST_AFTER[model]).
 EXHIBIT = "exhibit"
 #: Cells per side of the window a pattern is judged on (the bar's definition: the 32-cell target

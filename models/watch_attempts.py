@@ -10,6 +10,8 @@ chain recorded) and measures it:
 - the quality bar (:func:`models.eval_nca.evaluate`) at every ``--seeds`` (default 1234, the
   bar's own, and 99: four random cuts per target move a marginal model's verdict, so one seed
   alone passes models that a second fails), to ``<model>-<it>.seed<S>.json``;
+- the test suite's check on shipped weights (:data:`models.eval_nca.SHIP_CHECK`: three targets,
+  their own cuts), which weights must pass too before they ship;
 - with ``--sweep`` (default on) the regrow sweep (:mod:`models.regrow_sweep`), to
   ``<model>-<it>.sweep.json``;
 - one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: ``<model>-<it>``, the
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from models.eval_nca import evaluate
+from models.eval_nca import SHIP_CHECK, evaluate
 from models.nca import NCA
 from models.regrow_sweep import sweep
 from models.train_nca import provenance_path
@@ -114,6 +116,14 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = 4,
         results.append(f"{seed}:" + ("pass" if not failing else ",".join(
             f"{k}({'/'.join(t)})" for k, t in failing.items())))
         worst = max(worst, res["summary"]["worst_regrow_over_bar"])
+    # the test suite's check on shipped weights (eval_nca.SHIP_CHECK), its own cuts
+    subset = SHIP_CHECK["targets"].get(res["model"])
+    if subset:
+        res = evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
+                       stable_steps=stable_steps)
+        failing = res["summary"]["failing"]
+        results.append("ship-check:" + ("pass" if not failing else ",".join(
+            f"{k}({'/'.join(t)})" for k, t in failing.items())))
     cols = ["", "", ""]
     if with_sweep:
         sw = sweep(model)

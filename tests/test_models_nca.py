@@ -11,7 +11,16 @@ import pytest
 import torch
 
 from models.catalog import list_targets, weights_path
-from models.eval_nca import LIMITS, TESTS, WINDOW, blur_bars, evaluate, shift_mse, window_targets
+from models.eval_nca import (
+    LIMITS,
+    SHIP_CHECK,
+    TESTS,
+    WINDOW,
+    blur_bars,
+    evaluate,
+    shift_mse,
+    window_targets,
+)
 from models.nca import NCA, NCACanvas, NCAConfig
 from models.train_nca import TrainConfig, batch_order, padded_targets, provenance_path, train
 
@@ -387,14 +396,13 @@ def test_quality_bar_forgives_a_one_cell_shift_but_not_two():
 
 # -- shipped weights -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,subset", [("digits", ["1", "4", "8"]),
-                                          ("landmarks", ["museum", "railway_station", "star"])])
+@pytest.mark.parametrize("name,subset", list(SHIP_CHECK["targets"].items()))
 def test_shipped_weights_meet_the_bar_on_a_subset(name, subset):
     """The full bar (4 trials, grow/distinct/regrow/stable/living) on three targets per model:
     shipped weights that miss it fail here, they are never skipped."""
     model = shipped(name)
     torch.set_num_threads(1)
-    res = evaluate(model, targets=subset, trials=4, seed=99)
+    res = evaluate(model, targets=subset, trials=4, seed=SHIP_CHECK["seed"])
     bad = {k: r for k, r in res["targets"].items() if not r["pass"]}
     assert not bad, f"quality bar {LIMITS} not met: {bad}"
 

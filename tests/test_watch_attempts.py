@@ -30,7 +30,8 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
     rows = (evals / "summary.tsv").read_text().splitlines()
     assert rows[0].startswith("snapshot\t")
     assert [r.split("\t")[0] for r in rows[1:]] == ["digits-2", "digits-3"]
-    assert rows[1].split("\t")[1].startswith("5:")  # a verdict for the one seed: pass or failing
+    verdicts = rows[1].split("\t")[1].split(" ")  # the one seed, then the ship check
+    assert verdicts[0].startswith("5:") and verdicts[1].startswith("ship-check:")
     assert pending(attempt) == [] and look([attempt], [5], False, 1, 100) == 0  # nothing twice
     assert look([tmp_path / "missing"], [5], False) == 0  # named on stderr, not fatal
     # a snapshot copied but not measured to the end (the watcher stopped) is measured again
