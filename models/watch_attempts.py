@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from models.eval_nca import SHIP_CHECK, evaluate
+from models.eval_nca import SHIP_CHECK, evaluate, model_name
 from models.nca import NCA
 from models.regrow_sweep import sweep
 from models.train_nca import provenance_path
@@ -47,8 +47,8 @@ SUMMARY_HEADER = "\t".join(("snapshot", "seed_results", "worst_regrow_over_bar",
 
 
 def pending(attempt: Path) -> list[tuple[Path, str, int]]:
-    """(weights, model, iteration) of each snapshot or final weights in ``attempt`` not yet in
-    its ``evals/`` folder. The iteration is the run's own (``snapshot_at``, or the run's
+    """(weights, model, iteration) of each snapshot or final weights in ``attempt`` not yet
+    measured (see :func:`measured`). The iteration is the run's own (``snapshot_at``, or the run's
     ``config.iterations`` for final weights)."""
     out = []
     for w in sorted(attempt.glob("nca_*.pt")):
@@ -112,24 +112,27 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = 4,
     for seed in seeds:
         res = evaluate(model, seed=seed, trials=trials, stable_steps=stable_steps)
         path.with_name(f"{path.stem}.seed{seed}.json").write_text(json.dumps(res, indent=2))
-        failing = res["summary"]["failing"]
-        results.append(f"{seed}:" + ("pass" if not failing else ",".join(
-            f"{k}({'/'.join(t)})" for k, t in failing.items())))
+        results.append(_verdict(str(seed), res))
         worst = max(worst, res["summary"]["worst_regrow_over_bar"])
     # the test suite's check on shipped weights (eval_nca.SHIP_CHECK), its own cuts
-    subset = SHIP_CHECK["targets"].get(res["model"])
+    subset = SHIP_CHECK["targets"].get(model_name(model))
     if subset:
-        res = evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
-                       stable_steps=stable_steps)
-        failing = res["summary"]["failing"]
-        results.append("ship-check:" + ("pass" if not failing else ",".join(
-            f"{k}({'/'.join(t)})" for k, t in failing.items())))
+        results.append(_verdict("ship-check", evaluate(
+            model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
+            stable_steps=stable_steps)))
     cols = ["", "", ""]
     if with_sweep:
         sw = sweep(model)
         path.with_name(f"{path.stem}.sweep.json").write_text(json.dumps(sw, indent=2))
         cols = [f"{sw['all'][k]:.2f}" for k in ("mean", "median", "p90")]
     return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols])
+
+
+def _verdict(label: str, res: dict) -> str:
+    """``label:pass``, or ``label:`` and the failing targets with their failed tests."""
+    failing = res["summary"]["failing"]
+    return f"{label}:" + ("pass" if not failing else ",".join(
+        f"{k}({'/'.join(t)})" for k, t in failing.items()))
 
 
 def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int = 4,
