@@ -17,10 +17,11 @@ chain recorded) and measures it:
 - one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: ``<model>-<it>``, the
   targets failing at each seed, worst regrow / bar, and the sweep's mean / median / p90.
 
-Runs at the lowest CPU priority, one thread. ``--once`` looks once and exits; else it looks
-every ``--every`` seconds until interrupted. A snapshot whose checkpoint is rewritten while it is
-being copied (its weights newer than its provenance, or the provenance naming another iteration
-afterwards) is dropped and taken next time.
+Runs at the lowest CPU priority, one thread, on snapshots at multiples of ``--every-its``
+(default 200; training checkpoints every 100) and on final weights. ``--once`` looks once and
+exits; else it looks every ``--every`` seconds until interrupted. A snapshot whose checkpoint
+is rewritten while it is being copied (its weights newer than its provenance, or the provenance
+naming another iteration afterwards) is dropped and taken next time.
 Failure modes: a folder with no weights is skipped with one line; an unreadable weights file is
 reported on its summary line, never fatal.
 """
@@ -46,10 +47,11 @@ SUMMARY_HEADER = "\t".join(("snapshot", "seed_results", "worst_regrow_over_bar",
                             "sweep_median", "sweep_p90"))
 
 
-def pending(attempt: Path) -> list[tuple[Path, str, int]]:
+def pending(attempt: Path, every_its: int = 1) -> list[tuple[Path, str, int]]:
     """(weights, model, iteration) of each snapshot or final weights in ``attempt`` not yet
-    measured (see :func:`measured`). The iteration is the run's own (``snapshot_at``, or the run's
-    ``config.iterations`` for final weights)."""
+    measured (see :func:`measured`); snapshots only at multiples of ``every_its`` iterations.
+    The iteration is the run's own (``snapshot_at``, or ``config.iterations`` for final
+    weights)."""
     out = []
     for w in sorted(attempt.glob("nca_*.pt")):
         if w.name.endswith(".ckpt.pt"):  # the training checkpoint itself (pool, optimiser)
@@ -63,7 +65,7 @@ def pending(attempt: Path) -> list[tuple[Path, str, int]]:
             continue  # being written: next look
         model = prov.get("config", {}).get("targets")
         it = prov.get("snapshot_at", prov.get("config", {}).get("iterations"))
-        if not model or it is None:
+        if not model or it is None or ("snapshot_at" in prov and int(it) % every_its):
             continue
         if f"{model}-{it}" not in measured(attempt):
             out.append((w, model, int(it)))
@@ -136,14 +138,14 @@ def _verdict(label: str, res: dict) -> str:
 
 
 def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int = 4,
-         stable_steps: int = 3000) -> int:
+         stable_steps: int = 3000, every_its: int = 1) -> int:
     """One pass over ``attempts``; how many snapshots were measured."""
     done = 0
     for attempt in attempts:
         if not attempt.is_dir():
             print(f"watch_attempts: {attempt} is not a folder; skipped", file=sys.stderr)
             continue
-        for weights, model, it in pending(attempt):
+        for weights, model, it in pending(attempt, every_its):
             dst = take(weights, model, it, attempt / "evals")
             if dst is None:
                 continue
@@ -164,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("attempts", type=Path, nargs="+", help="attempt folders")
     ap.add_argument("--once", action="store_true", help="look once and exit")
     ap.add_argument("--every", type=float, default=60.0, help="seconds between looks")
+    ap.add_argument("--every-its", type=int, default=200,
+                    help="measure snapshots at multiples of this many iterations (default 200: "
+                         "one measurement costs about as much CPU as 100 training iterations)")
     ap.add_argument("--seeds", default="1234,99", help="eval seeds, comma-separated")
     ap.add_argument("--sweep", type=lambda s: s.lower() in ("1", "true", "yes", "on"),
                     default=True, help="also run the regrow sweep (default true)")
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:
         pass
     while True:
-        look(a.attempts, seeds, a.sweep)
+        look(a.attempts, seeds, a.sweep, every_its=max(1, a.every_its))
         if a.once:
             return 0
         time.sleep(a.every)

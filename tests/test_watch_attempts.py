@@ -19,6 +19,7 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
     train(cfg, out, ckpt, torch.device("cpu"), False, ckpt_every=2, run_eval=False)
     # the checkpoint at iteration 2 and the final weights at 3
     assert sorted(it for _, _, it in pending(attempt)) == [2, 3]
+    assert [it for _, _, it in pending(attempt, every_its=4)] == [3]  # final weights always
     assert look([attempt], seeds=[5], with_sweep=False, trials=1, stable_steps=100) == 2
     evals = attempt / "evals"
     for it in (2, 3):
