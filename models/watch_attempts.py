@@ -53,7 +53,7 @@ def pending(attempt: Path, every_its: int = 1) -> list[tuple[Path, str, int]]:
     measured (see :func:`measured`); snapshots only at multiples of ``every_its`` iterations.
     The iteration is the run's own (``snapshot_at``, or ``config.iterations`` for final
     weights)."""
-    out = []
+    out, seen = [], measured(attempt)
     for w in sorted(attempt.glob("nca_*.pt")):
         if w.name.endswith(".ckpt.pt"):  # the training checkpoint itself (pool, optimiser)
             continue
@@ -64,13 +64,18 @@ def pending(attempt: Path, every_its: int = 1) -> list[tuple[Path, str, int]]:
             prov = json.loads(pp.read_text())
         except (OSError, ValueError):
             continue  # being written: next look
-        model = prov.get("config", {}).get("targets")
-        it = prov.get("snapshot_at", prov.get("config", {}).get("iterations"))
+        model, it = prov.get("config", {}).get("targets"), _iteration(prov)
         if not model or it is None or ("snapshot_at" in prov and int(it) % every_its):
             continue
-        if f"{model}-{it}" not in measured(attempt):
+        if f"{model}-{it}" not in seen:
             out.append((w, model, int(it)))
     return out
+
+
+def _iteration(prov: dict) -> int | None:
+    """The run's iteration that weights with provenance ``prov`` were saved at: ``snapshot_at``
+    for a checkpoint's snapshot, the run's ``config.iterations`` for its final weights."""
+    return prov.get("snapshot_at", prov.get("config", {}).get("iterations"))
 
 
 def measured(attempt: Path) -> set[str]:
@@ -84,7 +89,8 @@ def measured(attempt: Path) -> set[str]:
 
 def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
     """Copy ``weights`` and their provenance to ``evals/<model>-<it>.pt``; None when the
-    checkpoint moved on meanwhile (its provenance then names another iteration)."""
+    checkpoint moved on meanwhile (weights newer than their provenance, or the provenance naming
+    another iteration)."""
     evals.mkdir(parents=True, exist_ok=True)
     dst = evals / f"{model}-{it}.pt"
     tmp = dst.with_suffix(".tmp")
@@ -95,7 +101,7 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
     # training writes the weights, then their provenance: weights newer than the provenance
     # belong to the next snapshot, whose provenance is still to come
     moved = weights.stat().st_mtime_ns > pp.stat().st_mtime_ns
-    if moved or got.get("snapshot_at", got.get("config", {}).get("iterations")) != it:
+    if moved or _iteration(got) != it:
         tmp.unlink()
         return None
     provenance_path(dst).write_text(prov)
@@ -175,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure snapshots at multiples of this many iterations (default 200: "
                          "one measurement costs about as much CPU as 100 training iterations)")
     ap.add_argument("--seeds", default="1234,99", help="eval seeds, comma-separated")
-    ap.add_argument("--sweep", type=lambda s: s.lower() in ("1", "true", "yes", "on"),
-                    default=True, help="also run the regrow sweep (default true)")
+    ap.add_argument("--sweep", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run the regrow sweep (default on)")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
     torch.set_num_threads(1)
