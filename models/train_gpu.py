@@ -38,7 +38,17 @@ import numpy as np
 import torch
 
 from models.catalog import NCA_MODELS
-from models.train_nca import TrainConfig, provenance_path, train
+from models.train_nca import TrainConfig, add_recipe_arguments, provenance_path, train
+
+#: Where the one-shot's recipe differs from ``train_nca``'s defaults (every other
+#: :class:`~models.train_nca.TrainConfig` field is a ``--flag`` with train_nca's default).
+#: None = chosen at run time: ``seeds`` and ``damage_n`` 3/8 of the batch (the CPU recipe's 3 of
+#: 8), ``living`` on for the CPU and dense on a GPU (where the gathers cost more than they save).
+GPU_DEFAULTS = {"batch": 64, "pool": 4096, "grid": 56, "seeds": None, "damage_n": None,
+                "living": None}
+#: The recipe fields ``run`` reads from its arguments (``iterations`` comes from the sizing).
+RECIPE = tuple(f.name for f in dataclasses.fields(TrainConfig)
+               if f.name not in ("targets", "seed", "iterations"))
 
 
 def export(out: Path) -> None:
@@ -75,14 +85,13 @@ def run(a: argparse.Namespace) -> int:
     torch.manual_seed(a.seed)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    living = device.type == "cpu" if a.living is None else a.living
-    seeds = a.seeds if a.seeds is not None else max(1, a.batch * 3 // 8)
-    damage_n = a.damage_n if a.damage_n is not None else max(1, a.batch * 3 // 8)
-    base = TrainConfig(targets=a.model, seed=a.seed, batch=a.batch, pool=a.pool, lr=a.lr,
-                       lr_end=a.lr_end, living=living, iterations=1, grid=a.grid, seeds=seeds,
-                       channels=a.channels, max_age=a.max_age, damage_n=damage_n,
-                       half_planes=a.half_planes, rank_by_target=a.rank_by_target,
-                       reseed_same_target=a.reseed_same_target, hard_cuts=a.hard_cuts)
+    recipe = {f: getattr(a, f) for f in RECIPE}
+    # the choices left to the machine and the batch (None = not given on the command line)
+    recipe["living"] = device.type == "cpu" if a.living is None else a.living
+    for share in ("seeds", "damage_n"):  # the CPU recipe's 3 of 8, at this batch
+        if recipe[share] is None:
+            recipe[share] = max(1, a.batch * 3 // 8)
+    base = TrainConfig(targets=a.model, seed=a.seed, **recipe)
     per_it = time_per_iteration(base, device, targets, a.probe, out)
     budget = a.minutes * 60.0 - a.reserve_s
     iterations = max(a.probe, int(budget / per_it)) if a.iterations is None else a.iterations
@@ -120,32 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds kept for the probe, saving and the eval (default 90)")
     r.add_argument("--iterations", type=int, default=None, help="fixed count (skips sizing)")
     r.add_argument("--probe", type=int, default=5, help="iterations timed before sizing")
-    r.add_argument("--batch", type=int, default=64)
-    r.add_argument("--pool", type=int, default=4096)
-    r.add_argument("--lr", type=float, default=1e-3)
-    r.add_argument("--lr-end", type=float, default=3e-5)
+    add_recipe_arguments(r, GPU_DEFAULTS, skip=("targets", "seed", "iterations"))
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--grid", type=int, default=56,
-                   help="training grid, cells per side (default 56, as the CPU attempts)")
-    r.add_argument("--seeds", type=int, default=None,
-                   help="fresh seeds per batch (default 3/8 of it: the CPU recipe's share)")
-    r.add_argument("--channels", type=int, default=16,
-                   help="state channels (default 16); more widens narrower --init weights")
-    r.add_argument("--max-age", type=int, default=0,
-                   help="reseed pool samples older than this many steps (default 0: never)")
-    r.add_argument("--damage-n", type=int, default=None,
-                   help="damaged samples per batch (default 3/8 of it: the CPU recipe's 3 of 8)")
-    r.add_argument("--half-planes", type=float, default=0.5,
-                   help="share of the damage that erases a half-plane (default 0.5)")
-    r.add_argument("--rank-by-target", action="store_true",
-                   help="rank the batch against each target's running loss (train_nca's flag)")
-    r.add_argument("--reseed-same-target", action="store_true",
-                   help="a reseeded sample keeps its target (train_nca's flag)")
-    r.add_argument("--hard-cuts", type=float, default=0.0,
-                   help="share of the damage cut where each target regrows worst (train_nca's)")
     r.add_argument("--device", default=None)
-    r.add_argument("--living", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
-                   help="living-cell step (default: on for the CPU, dense on a GPU)")
     r.add_argument("--log-every", type=int, default=50)
     r.add_argument("--no-eval", action="store_true")
     a = ap.parse_args(argv)

@@ -410,6 +410,43 @@ def provenance_path(weights: Path) -> Path:
     return weights.with_name(weights.stem + ".provenance.json")
 
 
+def _truth(text: str) -> bool:
+    """``true``/``1``/``yes``/``on`` (any case) -> True, ``false``/``0``/``no``/``off`` -> False."""
+    t = text.lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def add_recipe_arguments(ap: argparse.ArgumentParser, defaults: dict | None = None,
+                         skip: tuple[str, ...] = ("targets", "seed")) -> None:
+    """One ``--field-name`` option per :class:`TrainConfig` field not in ``skip``, typed as the
+    field and defaulting to it, or to ``defaults[field]`` (which may be None: the caller then
+    chooses). A bool field takes ``true``/``false`` or, given alone, means true
+    (``--rank-by-target`` = ``--rank-by-target true``).
+
+    Why one place: ``train_nca`` and the GPU one-shot (:mod:`models.train_gpu`) take the same
+    recipe, and a flag added to the recipe reaches both.
+    """
+    defaults = defaults or {}
+
+    def later(d: object) -> str:
+        return "chosen at run time" if d is None else str(d)
+
+    for f, v in asdict(TrainConfig()).items():
+        if f in skip:
+            continue
+        d = defaults.get(f, v)
+        flag = "--" + f.replace("_", "-")
+        if isinstance(v, bool):
+            ap.add_argument(flag, type=_truth, nargs="?", const=True, default=d,
+                            help="true or false (default " + later(d) + ")")
+        else:
+            ap.add_argument(flag, type=type(v), default=d, help="default " + later(d))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", default="digits", help=f"one of {sorted(NCA_MODELS)}")
@@ -424,11 +461,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-eval", action="store_true", help="skip eval_nca after training")
     ap.add_argument("--init", type=Path, default=None,
                     help="start from these weights (fine-tune) instead of a fresh model")
-    for f, v in asdict(TrainConfig()).items():
-        if f not in ("targets", "seed"):
-            kind = (lambda s: s.lower() in ("1", "true", "yes", "on")) if isinstance(v, bool) \
-                else type(v)
-            ap.add_argument("--" + f.replace("_", "-"), type=kind, default=v)
+    add_recipe_arguments(ap)
     a = ap.parse_args(argv)
     if a.targets not in NCA_MODELS:
         ap.error(f"--targets {a.targets!r} unknown; known: {sorted(NCA_MODELS)}")

@@ -456,13 +456,15 @@ def test_gpu_oneshot_runs_from_carried_targets(tmp_path):
     rc = gpu_main(["run", "--targets-file", str(tmp_path / "t.npz"), "--model", "digits",
                    "--out", str(out), "--iterations", "2", "--probe", "1", "--batch", "2",
                    "--pool", "8", "--device", "cpu", "--no-eval", "--rank-by-target",
-                   "--reseed-same-target"])
+                   "--reseed-same-target", "false", "--steps-min", "6", "--steps-max", "8"])
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["nca_digits.provenance.json", "nca_digits.pt"]
     prov = json.loads((out / "nca_digits.provenance.json").read_text())
     assert prov["config"]["iterations"] == 2 and prov["config"]["batch"] == 2
     assert prov["config"]["damage_n"] == 1 and prov["config"]["rank_by_target"] is True
-    assert prov["config"]["reseed_same_target"] is True
+    # every train_nca recipe flag reaches the one-shot (steps were never declared by hand)
+    assert prov["config"]["reseed_same_target"] is False
+    assert (prov["config"]["steps_min"], prov["config"]["steps_max"]) == (6, 8)
     assert prov["script"].startswith("python -m models.train_gpu")
     assert prov["gpu_oneshot"]["font_of_targets"]["sha256"]  # which font drew the digits
     NCA.load(out / "nca_digits.pt")
@@ -494,3 +496,22 @@ def test_regrow_sweep_cuts_every_target_at_every_angle(tmp_path, capsys):
     assert sweep_main([str(tmp_path / "w.pt"), "--angles", "2"]) == 0
     assert "share over" in capsys.readouterr().out
     assert sweep_main([str(tmp_path / "missing.pt")]) == 2
+
+
+def test_recipe_flags_parse_as_train_nca_and_the_gpu_oneshot_read_them():
+    """One ``--flag`` per TrainConfig field: typed, defaulted (or overridden), bools alone or
+    with a value, and a clear error for a word that is neither true nor false."""
+    import argparse
+
+    from models.train_nca import TrainConfig, add_recipe_arguments
+
+    ap = argparse.ArgumentParser(exit_on_error=False)
+    add_recipe_arguments(ap, {"batch": 64, "seeds": None})
+    a = ap.parse_args([])
+    assert (a.batch, a.seeds, a.rank_by_target, a.lr) == (64, None, False, TrainConfig().lr)
+    a = ap.parse_args(["--rank-by-target", "--reseed-same-target", "off", "--hard-cuts", "0.5"])
+    assert (a.rank_by_target, a.reseed_same_target, a.hard_cuts) == (True, False, 0.5)
+    assert ap.parse_args(["--rank-by-target", "TRUE"]).rank_by_target is True
+    assert not hasattr(a, "targets") and not hasattr(a, "seed")  # the caller's own options
+    with pytest.raises(argparse.ArgumentError, match="expected true or false, got 'maybe'"):
+        ap.parse_args(["--living", "maybe"])
