@@ -67,11 +67,14 @@ train-watch: venv
 	if [ -n "$$dirs" ]; then $(PY) -m models.watch_attempts $$dirs; \
 	else echo "no unfinished attempt under $(ATTEMPTS)"; fi
 
-# Copy each trained model that passes eval_nca's quality bar into models/weights/ (with its
-# provenance, eval numbers added); a model that fails is named and left where it is.
+# Copy each trained model that meets the ship rule (eval_nca's quality bar at three eval seeds
+# and the test suite's check, and every target healing on average over all cut directions:
+# models.watch_attempts --check) into models/weights/ (with its provenance, eval numbers added);
+# a model that fails is named and left where it is.
 ship-models: venv
 	@mkdir -p models/weights; status=0; for t in $(MODELS); do \
-	  if $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
+	  if $(PY) -m models.watch_attempts --check $(TRAIN_DIR)/nca_$$t.pt && \
+	     $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
 	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
 	    echo "shipped $$t: now regenerate its goldens and look at them:" \
 	         "$(PY) -m pytest tests/test_nca_goldens.py --update-goldens"; \

@@ -1,7 +1,8 @@
 """Does an NCA meet the visitor-level quality bar? ``python -m models.eval_nca WEIGHTS [--json]``.
 
 Measured the way the exhibits run the model: through :class:`models.nca.NCACanvas` (the sparse
-inference path), every target planted ``trials`` times (default 4) side by side on one canvas,
+inference path), every target planted ``trials`` times (default :data:`TRIALS`, 16) side by side
+on one canvas,
 each seed in its own ``spacing``×``spacing`` block (default 44 cells). A pattern is compared on a
 ``WINDOW``×``WINDOW`` window (40 cells, whatever grid the model was trained on) around its seed,
 taking the best of the
@@ -53,9 +54,18 @@ from models.targets import render_targets
 LIMITS = {"grow": 1.0, "regrow": 2.0, "stable": 1.5, "distinct": 0.5,
           "living_min": 0.8, "living_max": 1.25}
 TESTS = ("grow", "distinct", "regrow", "stable", "living")
+#: Trials per target (each its own seed cell and its own random cut). The bar asks for "at least 4
+#: seeds"; 16 because a mean over 4 random cuts is mostly luck: regrowth depends strongly on the
+#: cut, so one trial in ten or so regrows at 3-7 x bar while most heal under 1.5 x. Measured on
+#: digits-hard2 at 1,400 its (2026-11-30): over 24 eval seeds, every digit's mean regrow was
+#: 0.93-1.81 x bar (all under the 2 x limit), yet the 4-trial bar passed at only 4 of the 24
+#: seeds, because each digit's 4-trial mean crossed 2 x at 0-33 % of them. Sixteen trials halve
+#: that spread, and the tests that must hold in every trial (distinct, living) get 4 x the
+#: chances to fail: a more exact measure of the same bar, not a looser one.
+TRIALS = 16
 #: The fast check the test suite runs on shipped weights (tests/test_models_nca.py): the full bar
-#: on three targets per model, 4 trials, at this seed. Its random cuts differ from the full eval's
-#: (fewer targets draw fewer angles), so weights must pass it too before they ship.
+#: on three targets per model, :data:`TRIALS` trials, at this seed. Its random cuts differ from
+#: the full eval's (fewer targets draw fewer angles), so weights must pass it too before they ship.
 SHIP_CHECK = {"seed": 99, "targets": {"digits": ["1", "4", "8"],
                                       "landmarks": ["museum", "railway_station", "star"]}}
 #: ``evaluate(rest_after=EXHIBIT)``: rest patterns as the exhibits do (NCA_REST_AFTER[model]).
@@ -158,8 +168,8 @@ def _living(canvas: NCACanvas, spots: list[tuple[int, int, int]], spacing: int) 
 
 @torch.inference_mode()
 def evaluate(model: NCA, device: str | torch.device = "cpu", targets: list[str] | None = None,
-             trials: int = 4, seed: int = 1234, grow_steps: int = 96, regrow_steps: int = 96,
-             stable_steps: int = 3000, spacing: int = 44,
+             trials: int = TRIALS, seed: int = 1234, grow_steps: int = 96,
+             regrow_steps: int = 96, stable_steps: int = 3000, spacing: int = 44,
              windows: np.ndarray | None = None, rest_after: int | str | None = EXHIBIT) -> dict:
     """The quality bar's numbers for ``model`` (see the module docstring) as a JSON-ready dict.
 
@@ -326,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="instead: how a reproduction one cell soft (the bar's own blur) of "
                          "MODEL's targets scores on these limits")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
-    ap.add_argument("--trials", type=int, default=4)
+    ap.add_argument("--trials", type=int, default=TRIALS,
+                    help=f"trials per target (default {TRIALS}; the bar asks for at least 4)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--stable-steps", type=int, default=3000)
     ap.add_argument("--targets", nargs="*", default=None, help="subset of target keys")

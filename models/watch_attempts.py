@@ -7,16 +7,21 @@ its latest checkpoint, with their provenance (``snapshot_at``: the iteration), a
 their provenance to ``DIR/evals/<model>-<iteration>.pt`` (so it can be shipped later with its
 chain recorded) and measures it:
 
-- the quality bar (:func:`models.eval_nca.evaluate`) at every ``--seeds`` (default 1234, the
-  bar's own, and 99: four random cuts per target move a marginal model's verdict, so one seed
-  alone passes models that a second fails), to ``<model>-<it>.seed<S>.json``;
+- the quality bar (:func:`models.eval_nca.evaluate`, :data:`~models.eval_nca.TRIALS` trials) at
+  every ``--seeds`` (default :data:`SHIP_SEEDS`: 1234, the bar's own, 99 and 7; random cuts
+  move a marginal model's verdict, so one seed alone passes models that a second fails), to
+  ``<model>-<it>.seed<S>.json``;
 - the test suite's check on shipped weights (:data:`models.eval_nca.SHIP_CHECK`: three targets,
   their own cuts), which weights must pass too before they ship;
 - with ``--sweep`` (default on) the regrow sweep (:mod:`models.regrow_sweep`), to
   ``<model>-<it>.sweep.json``;
 - one line per snapshot appended to ``DIR/evals/summary.tsv`` and printed: ``<model>-<it>``, the
   targets failing at each seed, worst regrow / bar, the sweep's mean / median / p90 and its
-  worst target's mean (above the regrow limit, passing the bar's four cuts is luck).
+  worst target's mean (above the regrow limit, passing the bar's random cuts is luck), and
+  whether the snapshot meets :func:`ship_ready` (the ship rule).
+
+``--check WEIGHTS`` measures one weights file the same way (files beside it), prints its line and
+exits 0 only when it meets the ship rule: ``make ship-models`` runs it first.
 
 Runs at the lowest CPU priority, one thread, on snapshots at multiples of ``--every-its``
 (default 200; training checkpoints every 100) and on final weights. ``--once`` looks once and
@@ -39,13 +44,27 @@ from pathlib import Path
 
 import torch
 
-from models.eval_nca import SHIP_CHECK, evaluate, model_name
+from models.eval_nca import LIMITS, SHIP_CHECK, TRIALS, evaluate, model_name
 from models.nca import NCA
 from models.regrow_sweep import sweep
 from models.train_nca import provenance_path
 
 SUMMARY_HEADER = "\t".join(("snapshot", "seed_results", "worst_regrow_over_bar", "sweep_mean",
-                            "sweep_median", "sweep_p90", "sweep_worst_target"))
+                            "sweep_median", "sweep_p90", "sweep_worst_target", "ship_rule"))
+#: The eval seeds weights must pass before they ship: the bar's own (1234) and two more draws.
+SHIP_SEEDS = (1234, 99, 7)
+
+
+def ship_ready(evals: list[dict], swept: dict | None) -> bool:
+    """The ship rule: every eval in ``evals`` (:func:`models.eval_nca.evaluate` results: one per
+    :data:`SHIP_SEEDS` and the test suite's :data:`~models.eval_nca.SHIP_CHECK`) passes, and in
+    the regrow sweep ``swept`` every target's mean over all its cuts is within the bar's regrow
+    limit: the bar asks about *a random* half-plane, so a target must heal on average over
+    directions, not only from the directions one draw happened to cut. No sweep: False."""
+    if swept is None or not evals:
+        return False
+    return (all(r["summary"]["pass"] for r in evals)
+            and all(t["mean"] <= LIMITS["regrow"] for t in swept["targets"].values()))
 
 
 def pending(attempt: Path, every_its: int = 1) -> list[tuple[Path, str, int]]:
@@ -109,36 +128,41 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
     return dst
 
 
-def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = 4,
-            stable_steps: int = 3000) -> str:
-    """Evaluate ``path`` (files beside it, see the module docstring); its summary line."""
+def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS,
+            stable_steps: int = 3000) -> tuple[str, bool]:
+    """Evaluate ``path`` (files beside it, see the module docstring): its summary line, and
+    whether it meets the ship rule (:func:`ship_ready`; only meaningful with every
+    :data:`SHIP_SEEDS`, the default ``trials`` and ``stable_steps`` and the sweep)."""
     it = path.stem  # <model>-<iteration>
     try:
         model = NCA.load(path).eval()
     except Exception as exc:  # noqa: BLE001 - one line on the summary, never fatal
-        return f"{it}\tunreadable: {exc!r}\t\t\t\t\t"
-    results, worst = [], 0.0
+        return f"{it}\tunreadable: {exc!r}\t\t\t\t\t\tno", False
+    results, evals, worst = [], [], 0.0
     for seed in seeds:
         res = evaluate(model, seed=seed, trials=trials, stable_steps=stable_steps)
         path.with_name(f"{path.stem}.seed{seed}.json").write_text(json.dumps(res, indent=2))
         results.append(_verdict(str(seed), res))
+        evals.append(res)
         worst = max(worst, res["summary"]["worst_regrow_over_bar"])
     # the test suite's check on shipped weights (eval_nca.SHIP_CHECK), its own cuts
     subset = SHIP_CHECK["targets"].get(model_name(model))
     if subset:
-        results.append(_verdict("ship-check", evaluate(
-            model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
-            stable_steps=stable_steps)))
-    cols = ["", "", "", ""]
+        evals.append(evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
+                              stable_steps=stable_steps))
+        results.append(_verdict("ship-check", evals[-1]))
+    cols, sw = ["", "", "", ""], None
     if with_sweep:
         sw = sweep(model)
         path.with_name(f"{path.stem}.sweep.json").write_text(json.dumps(sw, indent=2))
         cols = [f"{sw['all'][k]:.2f}" for k in ("mean", "median", "p90")]
         # the target whose mean over all cuts is highest: above the regrow limit, passing the
-        # bar's four random cuts is luck of the draw
+        # bar's random cuts is luck of the draw
         key, r = max(sw["targets"].items(), key=lambda kv: kv[1]["mean"])
         cols.append(f"{key}:{r['mean']:.2f}")
-    return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols])
+    ready = ship_ready(evals, sw)
+    return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols,
+                      "yes" if ready else "no"]), ready
 
 
 def _verdict(label: str, res: dict) -> str:
@@ -148,7 +172,7 @@ def _verdict(label: str, res: dict) -> str:
         f"{k}({'/'.join(t)})" for k, t in failing.items()))
 
 
-def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int = 4,
+def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int = TRIALS,
          stable_steps: int = 3000, every_its: int = 1) -> int:
     """One pass over ``attempts``; how many snapshots were measured."""
     done = 0
@@ -160,7 +184,7 @@ def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int =
             dst = take(weights, model, it, attempt / "evals")
             if dst is None:
                 continue
-            line = measure(dst, seeds, with_sweep, trials, stable_steps)
+            line, _ = measure(dst, seeds, with_sweep, trials, stable_steps)
             summary = attempt / "evals" / "summary.tsv"
             new = not summary.is_file()
             with summary.open("a") as f:
@@ -174,18 +198,34 @@ def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int =
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("attempts", type=Path, nargs="+", help="attempt folders")
+    ap.add_argument("attempts", type=Path, nargs="*", help="attempt folders")
+    ap.add_argument("--check", type=Path, default=None, metavar="WEIGHTS",
+                    help="measure these weights once; exit 0 only when they meet the ship rule")
     ap.add_argument("--once", action="store_true", help="look once and exit")
     ap.add_argument("--every", type=float, default=60.0, help="seconds between looks")
     ap.add_argument("--every-its", type=int, default=200,
                     help="measure snapshots at multiples of this many iterations (default 200: "
                          "one measurement costs about as much CPU as 100 training iterations)")
-    ap.add_argument("--seeds", default="1234,99", help="eval seeds, comma-separated")
+    ap.add_argument("--seeds", default=",".join(map(str, SHIP_SEEDS)),
+                    help="eval seeds, comma-separated (default: the ship rule's)")
     ap.add_argument("--sweep", action=argparse.BooleanOptionalAction, default=True,
                     help="also run the regrow sweep (default on)")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
     torch.set_num_threads(1)
+    if a.check is not None:
+        if not a.check.is_file():
+            print(f"watch_attempts: weights file {a.check} not found", file=sys.stderr)
+            return 2
+        line, ready = measure(a.check, list(SHIP_SEEDS), True)
+        print("\t".join(SUMMARY_HEADER.split("\t")[1:]))
+        print("\t".join(line.split("\t")[1:]))
+        print("meets the ship rule" if ready else
+              "does NOT meet the ship rule (every seed, the ship check, every sweep mean <= "
+              f"{LIMITS['regrow']} x bar)")
+        return 0 if ready else 1
+    if not a.attempts:
+        ap.error("give attempt folders, or --check WEIGHTS")
     try:
         os.nice(19)  # training and the kiosk come first
     except OSError:

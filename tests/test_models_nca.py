@@ -15,6 +15,7 @@ from models.eval_nca import (
     LIMITS,
     SHIP_CHECK,
     TESTS,
+    TRIALS,
     WINDOW,
     blur_bars,
     evaluate,
@@ -398,11 +399,11 @@ def test_quality_bar_forgives_a_one_cell_shift_but_not_two():
 
 @pytest.mark.parametrize("name,subset", list(SHIP_CHECK["targets"].items()))
 def test_shipped_weights_meet_the_bar_on_a_subset(name, subset):
-    """The full bar (4 trials, grow/distinct/regrow/stable/living) on three targets per model:
-    shipped weights that miss it fail here, they are never skipped."""
+    """The full bar (eval_nca's TRIALS trials, grow/distinct/regrow/stable/living) on three
+    targets per model: shipped weights that miss it fail here, they are never skipped."""
     model = shipped(name)
     torch.set_num_threads(1)
-    res = evaluate(model, targets=subset, trials=4, seed=SHIP_CHECK["seed"])
+    res = evaluate(model, targets=subset, trials=TRIALS, seed=SHIP_CHECK["seed"])
     bad = {k: r for k, r in res["targets"].items() if not r["pass"]}
     assert not bad, f"quality bar {LIMITS} not met: {bad}"
 

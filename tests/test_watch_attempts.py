@@ -7,7 +7,7 @@ import json
 import torch
 
 from models.train_nca import TrainConfig, provenance_path, train
-from models.watch_attempts import look, pending
+from models.watch_attempts import look, main, pending, ship_ready
 
 
 def test_snapshots_and_final_weights_are_measured_once(tmp_path):
@@ -33,8 +33,25 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
     assert [r.split("\t")[0] for r in rows[1:]] == ["digits-2", "digits-3"]
     verdicts = rows[1].split("\t")[1].split(" ")  # the one seed, then the ship check
     assert verdicts[0].startswith("5:") and verdicts[1].startswith("ship-check:")
+    assert rows[1].split("\t")[-1] == "no"  # three iterations never meet the ship rule
     assert pending(attempt) == [] and look([attempt], [5], False, 1, 100) == 0  # nothing twice
     assert look([tmp_path / "missing"], [5], False) == 0  # named on stderr, not fatal
     # a snapshot copied but not measured to the end (the watcher stopped) is measured again
     (evals / "summary.tsv").write_text("\n".join(rows[:2]) + "\n")
     assert [it for _, _, it in pending(attempt)] == [3]
+
+
+def test_the_ship_rule_needs_every_eval_and_every_sweep_mean():
+    """Weights ship only when every eval passes and every target heals on average over all the
+    sweep's cut directions (a pass at the bar's own draws alone is luck)."""
+    passing, failing = {"summary": {"pass": True}}, {"summary": {"pass": False}}
+    swept = {"targets": {"0": {"mean": 0.9}, "9": {"mean": 1.99}}}
+    assert ship_ready([passing, passing], swept)
+    assert not ship_ready([passing, failing], swept)  # one seed (or the ship check) fails
+    assert not ship_ready([passing], {"targets": {"0": {"mean": 0.9}, "9": {"mean": 2.01}}})
+    assert not ship_ready([passing], None) and not ship_ready([], swept)  # nothing measured
+
+
+def test_check_names_a_missing_file(tmp_path, capsys):
+    assert main(["--check", str(tmp_path / "nca_digits.pt")]) == 2
+    assert "not found" in capsys.readouterr().err
