@@ -313,6 +313,28 @@ def test_reseeding_the_same_target_keeps_the_pool_balanced(tmp_path):
     assert counts[False] != [2] * 10
 
 
+def test_focus_targets_get_a_double_share_of_the_pool():
+    """``focus`` = the digits that regrow worst: twice their share of the pool (and of the fresh
+    seeds, which take the same turns); an unknown key is an error that names it."""
+    from models.train_nca import target_turns
+
+    keys = tuple("0123456789")
+    assert target_turns(keys, "").tolist() == list(range(10))
+    assert target_turns(keys, "2, 9").tolist() == list(range(10)) + [2, 9]
+    with pytest.raises(ValueError, match=r"\['x'\] unknown"):
+        target_turns(keys, "2,x")
+
+
+def test_a_focused_pool_starts_with_twice_the_focus_targets(tmp_path):
+    torch.set_num_threads(1)
+    cfg = tiny_config(iterations=2, pool=24, focus="2,9", reseed_same_target=True)
+    ckpt = tmp_path / "f.ckpt"
+    train(cfg, tmp_path / "f.pt", ckpt, torch.device("cpu"), False, ckpt_every=1,
+          run_eval=False)
+    counts = torch.bincount(torch.load(ckpt, weights_only=False)["pool_k"], minlength=10)
+    assert counts.tolist() == [2, 2, 4, 2, 2, 2, 2, 2, 2, 4]
+
+
 def test_training_can_start_from_earlier_weights(tmp_path):
     torch.set_num_threads(1)
     cfg = tiny_config(iterations=1)
