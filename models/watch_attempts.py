@@ -20,8 +20,9 @@ chain recorded) and measures it:
   worst target's mean (above the regrow limit, passing the bar's random cuts is luck), and
   whether the snapshot meets :func:`ship_ready` (the ship rule).
 
-``--check WEIGHTS`` measures one weights file the same way (files beside it), prints its line and
-exits 0 only when it meets the ship rule: ``make ship-models`` runs it first.
+``--check WEIGHTS`` measures one weights file the same way (files beside it), records the result
+under ``ship_rule`` in its provenance (when it has one), prints its line and exits 0 only when it
+meets the ship rule: ``make ship-models`` runs it first.
 
 Runs at the lowest CPU priority, one thread, on snapshots at multiples of ``--every-its``
 (default 200; training checkpoints every 100) and on final weights. ``--once`` looks once and
@@ -150,6 +151,8 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS
     if subset:
         evals.append(evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
                               stable_steps=stable_steps))
+        path.with_name(f"{path.stem}.ship-check.json").write_text(json.dumps(evals[-1],
+                                                                             indent=2))
         results.append(_verdict("ship-check", evals[-1]))
     cols, sw = ["", "", "", ""], None
     if with_sweep:
@@ -163,6 +166,22 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS
     ready = ship_ready(evals, sw)
     return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols,
                       "yes" if ready else "no"]), ready
+
+
+def ship_record(path: Path, ready: bool) -> dict:
+    """What :func:`measure` found for ``path`` (from the files it wrote beside it), for the
+    provenance of shipped weights: each eval's summary, the sweep's, and the verdict."""
+    def read(suffix: str) -> dict | None:
+        f = path.with_name(f"{path.stem}.{suffix}.json")
+        return json.loads(f.read_text()) if f.is_file() else None
+
+    evals = {f"seed {s}": read(f"seed{s}") for s in SHIP_SEEDS}
+    evals["ship check"] = read("ship-check")
+    sw = read("sweep")
+    return {"meets_ship_rule": ready, "trials": TRIALS,
+            "evals": {k: v and {"seed": v["seed"], **v["summary"]} for k, v in evals.items()},
+            "regrow_sweep": sw and {"all": sw["all"], "target_means": {
+                k: t["mean"] for k, t in sw["targets"].items()}}}
 
 
 def _verdict(label: str, res: dict) -> str:
@@ -218,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"watch_attempts: weights file {a.check} not found", file=sys.stderr)
             return 2
         line, ready = measure(a.check, list(SHIP_SEEDS), True)
+        pp = provenance_path(a.check)
+        if pp.is_file():  # shipped weights carry how they met the rule
+            prov = json.loads(pp.read_text())
+            prov["ship_rule"] = ship_record(a.check, ready)
+            pp.write_text(json.dumps(prov, indent=2) + "\n")
         print("\t".join(SUMMARY_HEADER.split("\t")[1:]))
         print("\t".join(line.split("\t")[1:]))
         print("meets the ship rule" if ready else

@@ -7,7 +7,7 @@ import json
 import torch
 
 from models.train_nca import TrainConfig, provenance_path, train
-from models.watch_attempts import look, main, pending, ship_ready
+from models.watch_attempts import look, main, pending, ship_ready, ship_record
 
 
 def test_snapshots_and_final_weights_are_measured_once(tmp_path):
@@ -34,6 +34,11 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
     verdicts = rows[1].split("\t")[1].split(" ")  # the one seed, then the ship check
     assert verdicts[0].startswith("5:") and verdicts[1].startswith("ship-check:")
     assert rows[1].split("\t")[-1] == "no"  # three iterations never meet the ship rule
+    # what shipped weights would carry: every eval's summary (those not run: None) and the sweep
+    rec = ship_record(evals / "digits-3.pt", False)
+    assert rec["meets_ship_rule"] is False and rec["evals"]["seed 1234"] is None
+    check = rec["evals"]["ship check"]
+    assert check["seed"] == 99 and check["pass"] is False and rec["regrow_sweep"] is None
     assert pending(attempt) == [] and look([attempt], [5], False, 1, 100) == 0  # nothing twice
     assert look([tmp_path / "missing"], [5], False) == 0  # named on stderr, not fatal
     # a snapshot copied but not measured to the end (the watcher stopped) is measured again
