@@ -132,8 +132,9 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
 def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS,
             stable_steps: int = 3000) -> tuple[str, bool]:
     """Evaluate ``path`` (files beside it, see the module docstring): its summary line, and
-    whether it meets the ship rule (:func:`ship_ready`; only meaningful with every
-    :data:`SHIP_SEEDS`, the default ``trials`` and ``stable_steps`` and the sweep)."""
+    whether it meets the ship rule (:func:`ship_ready`). The rule is judged only with every
+    :data:`SHIP_SEEDS`, the default ``trials`` and ``stable_steps`` and the sweep; otherwise
+    the line's last column is ``-`` and the answer False."""
     it = path.stem  # <model>-<iteration>
     try:
         model = NCA.load(path).eval()
@@ -163,9 +164,12 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS
         # bar's random cuts is luck of the draw
         key, r = max(sw["targets"].items(), key=lambda kv: kv[1]["mean"])
         cols.append(f"{key}:{r['mean']:.2f}")
-    ready = ship_ready(evals, sw)
+    # the rule is judged only as it is defined: every ship seed, full trials and steps, a sweep
+    judged = (set(SHIP_SEEDS) <= set(seeds) and trials == TRIALS and stable_steps == 3000
+              and sw is not None)
+    ready = judged and ship_ready(evals, sw)
     return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols,
-                      "yes" if ready else "no"]), ready
+                      ("yes" if ready else "no") if judged else "-"]), ready
 
 
 def ship_record(path: Path, ready: bool) -> dict:
