@@ -56,6 +56,8 @@ train: venv
 # Resume every attempt in progress, each exactly as it was started: every attempt folder under
 # ATTEMPTS keeps a run.sh (its full command; it exits at once when the attempt has finished).
 ATTEMPTS ?= $(HOME)/.cache/gwangju-kiosk/nca-attempts
+# Iterations between the snapshots train-watch measures (each measurement ~100 training its)
+WATCH_EVERY ?= 200
 train-resume: venv
 	@for f in $(ATTEMPTS)/*/run.sh; do [ -f "$$f" ] && echo "resume: $$f" && sh "$$f"; done; true
 
@@ -64,7 +66,7 @@ train-resume: venv
 train-watch: venv
 	@dirs=$$(for f in $(ATTEMPTS)/*/run.sh; do d=$$(dirname "$$f"); \
 	  ls "$$d"/nca_*.provenance.json 2>/dev/null | grep -qv ckpt || echo "$$d"; done); \
-	if [ -n "$$dirs" ]; then $(PY) -m models.watch_attempts $$dirs; \
+	if [ -n "$$dirs" ]; then $(PY) -m models.watch_attempts --every-its $(WATCH_EVERY) $$dirs; \
 	else echo "no unfinished attempt under $(ATTEMPTS)"; fi
 
 # Copy each trained model that meets the ship rule (eval_nca's quality bar at three eval seeds
