@@ -61,8 +61,9 @@ WATCH_EVERY ?= 200
 train-resume: venv
 	@for f in $(ATTEMPTS)/*/run.sh; do [ -f "$$f" ] && echo "resume: $$f" && sh "$$f"; done; true
 
-# Evaluate the unfinished attempts' checkpoints as they come (both eval seeds and the regrow
-# sweep; results and summary.tsv in each attempt's evals/); Ctrl-C or kill to stop.
+# Evaluate the unfinished attempts' checkpoints as they come (the ship rule's eval seeds, the
+# test suite's check and the regrow sweep; results and summary.tsv in each attempt's evals/);
+# Ctrl-C or kill to stop.
 train-watch: venv
 	@dirs=$$(for f in $(ATTEMPTS)/*/run.sh; do d=$$(dirname "$$f"); \
 	  ls "$$d"/nca_*.provenance.json 2>/dev/null | grep -qv ckpt || echo "$$d"; done); \
@@ -71,12 +72,11 @@ train-watch: venv
 
 # Copy each trained model that meets the ship rule (eval_nca's quality bar at three eval seeds
 # and the test suite's check, and every target healing on average over all cut directions:
-# models.watch_attempts --check) into models/weights/ (with its provenance, eval numbers added);
-# a model that fails is named and left where it is.
+# models.watch_attempts --check, which adds the bar's numbers and its own to the provenance)
+# into models/weights/ with its provenance; a model that fails is named and left where it is.
 ship-models: venv
 	@mkdir -p models/weights; status=0; for t in $(MODELS); do \
-	  if $(PY) -m models.watch_attempts --check $(TRAIN_DIR)/nca_$$t.pt && \
-	     $(PY) -m models.eval_nca $(TRAIN_DIR)/nca_$$t.pt --write-provenance; then \
+	  if $(PY) -m models.watch_attempts --check $(TRAIN_DIR)/nca_$$t.pt; then \
 	    cp $(TRAIN_DIR)/nca_$$t.pt $(TRAIN_DIR)/nca_$$t.provenance.json models/weights/ && \
 	    echo "shipped $$t: now regenerate its goldens and look at them:" \
 	         "$(PY) -m pytest tests/test_nca_goldens.py --update-goldens"; \

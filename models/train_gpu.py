@@ -46,9 +46,10 @@ from models.train_nca import TrainConfig, add_recipe_arguments, provenance_path,
 #: 8), ``living`` on for the CPU and dense on a GPU (where the gathers cost more than they save).
 GPU_DEFAULTS = {"batch": 64, "pool": 4096, "grid": 56, "seeds": None, "damage_n": None,
                 "living": None}
-#: The recipe fields ``run`` reads from its arguments (``iterations`` comes from the sizing).
-RECIPE = tuple(f.name for f in dataclasses.fields(TrainConfig)
-               if f.name not in ("targets", "seed", "iterations"))
+#: TrainConfig fields that are not recipe flags here (``iterations`` comes from the sizing).
+NOT_RECIPE = ("targets", "seed", "iterations")
+#: The recipe fields ``run`` reads from its arguments.
+RECIPE = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in NOT_RECIPE)
 
 
 def export(out: Path) -> None:
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds kept for the probe, saving and the eval (default 90)")
     r.add_argument("--iterations", type=int, default=None, help="fixed count (skips sizing)")
     r.add_argument("--probe", type=int, default=5, help="iterations timed before sizing")
-    add_recipe_arguments(r, GPU_DEFAULTS, skip=("targets", "seed", "iterations"))
+    add_recipe_arguments(r, GPU_DEFAULTS, skip=NOT_RECIPE)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", default=None)
     r.add_argument("--log-every", type=int, default=50)

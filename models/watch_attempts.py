@@ -20,9 +20,10 @@ chain recorded) and measures it:
   worst target's mean (above the regrow limit, passing the bar's random cuts is luck), and
   whether the snapshot meets :func:`ship_ready` (the ship rule).
 
-``--check WEIGHTS`` measures one weights file the same way (files beside it), records the result
-under ``ship_rule`` in its provenance (when it has one), prints its line and exits 0 only when it
-meets the ship rule: ``make ship-models`` runs it first.
+``--check WEIGHTS`` measures one weights file the same way (files beside it), records in its
+provenance (when it has one) the bar at seed 1234 under ``eval`` (as ``eval_nca
+--write-provenance``) and what it found under ``ship_rule``, prints the bar's table and its line,
+and exits 0 only when it meets the ship rule: ``make ship-models`` ships on that.
 
 Runs at the lowest CPU priority, one thread, on snapshots at multiples of ``--every-its``
 (default 200; training checkpoints every 100) and on final weights. ``--once`` looks once and
@@ -41,11 +42,12 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from models.eval_nca import LIMITS, SHIP_CHECK, TRIALS, evaluate, model_name
+from models.eval_nca import LIMITS, SHIP_CHECK, TRIALS, evaluate, model_name, print_table
 from models.nca import NCA
 from models.regrow_sweep import sweep
 from models.train_nca import provenance_path
@@ -129,32 +131,40 @@ def take(weights: Path, model: str, it: int, evals: Path) -> Path | None:
     return dst
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """What :func:`measure` found for one weights file."""
+
+    line: str  # its summary.tsv line
+    ready: bool  # meets the ship rule (False when the rule was not judged)
+    evals: dict[str, dict]  # "<seed>" / "ship-check" -> the eval_nca.evaluate result
+    swept: dict | None  # the regrow sweep's result, None without one
+
+
 def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS,
-            stable_steps: int = 3000) -> tuple[str, bool]:
-    """Evaluate ``path`` (files beside it, see the module docstring): its summary line, and
-    whether it meets the ship rule (:func:`ship_ready`). The rule is judged only with every
-    :data:`SHIP_SEEDS`, the default ``trials`` and ``stable_steps`` and the sweep; otherwise
-    the line's last column is ``-`` and the answer False."""
+            stable_steps: int = 3000) -> Measurement:
+    """Evaluate ``path`` (files beside it, see the module docstring): its summary line, its
+    results, and whether it meets the ship rule (:func:`ship_ready`). The rule is judged only
+    with every :data:`SHIP_SEEDS`, the default ``trials`` and ``stable_steps`` and the sweep;
+    otherwise the line's last column is ``-`` and ``ready`` False."""
     it = path.stem  # <model>-<iteration>
     try:
         model = NCA.load(path).eval()
     except Exception as exc:  # noqa: BLE001 - one line on the summary, never fatal
-        return f"{it}\tunreadable: {exc!r}\t\t\t\t\t\tno", False
-    results, evals, worst = [], [], 0.0
+        return Measurement(f"{it}\tunreadable: {exc!r}\t\t\t\t\t\tno", False, {}, None)
+    evals, worst = {}, 0.0
     for seed in seeds:
         res = evaluate(model, seed=seed, trials=trials, stable_steps=stable_steps)
         path.with_name(f"{path.stem}.seed{seed}.json").write_text(json.dumps(res, indent=2))
-        results.append(_verdict(str(seed), res))
-        evals.append(res)
+        evals[str(seed)] = res
         worst = max(worst, res["summary"]["worst_regrow_over_bar"])
     # the test suite's check on shipped weights (eval_nca.SHIP_CHECK), its own cuts
     subset = SHIP_CHECK["targets"].get(model_name(model))
     if subset:
-        evals.append(evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
-                              stable_steps=stable_steps))
-        path.with_name(f"{path.stem}.ship-check.json").write_text(json.dumps(evals[-1],
-                                                                             indent=2))
-        results.append(_verdict("ship-check", evals[-1]))
+        res = evaluate(model, seed=SHIP_CHECK["seed"], trials=trials, targets=subset,
+                       stable_steps=stable_steps)
+        path.with_name(f"{path.stem}.ship-check.json").write_text(json.dumps(res, indent=2))
+        evals["ship-check"] = res
     cols, sw = ["", "", "", ""], None
     if with_sweep:
         sw = sweep(model)
@@ -167,22 +177,20 @@ def measure(path: Path, seeds: list[int], with_sweep: bool, trials: int = TRIALS
     # the rule is judged only as it is defined: every ship seed, full trials and steps, a sweep
     judged = (set(SHIP_SEEDS) <= set(seeds) and trials == TRIALS and stable_steps == 3000
               and sw is not None)
-    ready = judged and ship_ready(evals, sw)
-    return "\t".join([it, " ".join(results), f"{worst:.2f}", *cols,
-                      ("yes" if ready else "no") if judged else "-"]), ready
+    ready = judged and ship_ready(list(evals.values()), sw)
+    verdicts = " ".join(_verdict(label, res) for label, res in evals.items())
+    line = "\t".join([it, verdicts, f"{worst:.2f}", *cols,
+                      ("yes" if ready else "no") if judged else "-"])
+    return Measurement(line, ready, evals, sw)
 
 
-def ship_record(path: Path, ready: bool) -> dict:
-    """What :func:`measure` found for ``path`` (from the files it wrote beside it), for the
-    provenance of shipped weights: each eval's summary, the sweep's, and the verdict."""
-    def read(suffix: str) -> dict | None:
-        f = path.with_name(f"{path.stem}.{suffix}.json")
-        return json.loads(f.read_text()) if f.is_file() else None
-
-    evals = {f"seed {s}": read(f"seed{s}") for s in SHIP_SEEDS}
-    evals["ship check"] = read("ship-check")
-    sw = read("sweep")
-    return {"meets_ship_rule": ready, "trials": TRIALS,
+def ship_record(m: Measurement) -> dict:
+    """What ``m`` found, for the provenance of shipped weights: each eval's summary (None for
+    a ship seed not measured), the sweep's, and the verdict."""
+    evals = {f"seed {s}": m.evals.get(str(s)) for s in SHIP_SEEDS}
+    evals["ship check"] = m.evals.get("ship-check")
+    sw = m.swept
+    return {"meets_ship_rule": m.ready, "trials": TRIALS,
             "evals": {k: v and {"seed": v["seed"], **v["summary"]} for k, v in evals.items()},
             "regrow_sweep": sw and {"all": sw["all"], "target_means": {
                 k: t["mean"] for k, t in sw["targets"].items()}}}
@@ -207,7 +215,7 @@ def look(attempts: list[Path], seeds: list[int], with_sweep: bool, trials: int =
             dst = take(weights, model, it, attempt / "evals")
             if dst is None:
                 continue
-            line, _ = measure(dst, seeds, with_sweep, trials, stable_steps)
+            line = measure(dst, seeds, with_sweep, trials, stable_steps).line
             summary = attempt / "evals" / "summary.tsv"
             new = not summary.is_file()
             with summary.open("a") as f:
@@ -240,14 +248,20 @@ def main(argv: list[str] | None = None) -> int:
         if not a.check.is_file():
             print(f"watch_attempts: weights file {a.check} not found", file=sys.stderr)
             return 2
-        line, ready = measure(a.check, list(SHIP_SEEDS), True)
+        m = measure(a.check, list(SHIP_SEEDS), True)
+        bar = m.evals.get(str(SHIP_SEEDS[0]))  # the bar's own seed, as eval_nca reports it
         pp = provenance_path(a.check)
-        if pp.is_file():  # shipped weights carry how they met the rule
+        if pp.is_file():  # shipped weights carry their eval and how they met the rule
             prov = json.loads(pp.read_text())
-            prov["ship_rule"] = ship_record(a.check, ready)
+            if bar is not None:
+                prov["eval"] = {**bar, "weights": str(a.check)}  # = eval_nca --write-provenance
+            prov["ship_rule"] = ship_record(m)
             pp.write_text(json.dumps(prov, indent=2) + "\n")
+        if bar is not None:
+            print_table(bar)
         print("\t".join(SUMMARY_HEADER.split("\t")[1:]))
-        print("\t".join(line.split("\t")[1:]))
+        print("\t".join(m.line.split("\t")[1:]))
+        ready = m.ready
         print("meets the ship rule" if ready else
               "does NOT meet the ship rule (every seed, the ship check, every sweep mean <= "
               f"{LIMITS['regrow']} x bar)")

@@ -7,7 +7,7 @@ import json
 import torch
 
 from models.train_nca import TrainConfig, provenance_path, train
-from models.watch_attempts import look, main, pending, ship_ready, ship_record
+from models.watch_attempts import look, main, measure, pending, ship_ready, ship_record
 
 
 def test_snapshots_and_final_weights_are_measured_once(tmp_path):
@@ -35,7 +35,7 @@ def test_snapshots_and_final_weights_are_measured_once(tmp_path):
     assert verdicts[0].startswith("5:") and verdicts[1].startswith("ship-check:")
     assert rows[1].split("\t")[-1] == "-"  # one seed, one trial: the ship rule not judged
     # what shipped weights would carry: every eval's summary (those not run: None) and the sweep
-    rec = ship_record(evals / "digits-3.pt", False)
+    rec = ship_record(measure(evals / "digits-3.pt", [5], False, 1, 100))
     assert rec["meets_ship_rule"] is False and rec["evals"]["seed 1234"] is None
     check = rec["evals"]["ship check"]
     assert check["seed"] == 99 and check["pass"] is False and rec["regrow_sweep"] is None
